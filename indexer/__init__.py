@@ -1,0 +1,1 @@
+"""The ingest pipeline: movie input -> decoded frames -> shots -> keyframes -> scenes -> store."""

@@ -1,0 +1,66 @@
+"""Keyframes: three per shot at 25/50/75% of its length, picked from thumbnails spooled during the
+single decode pass (so no second decode and no seeking)."""
+
+from __future__ import annotations
+
+import bisect
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+POSITIONS = (0.25, 0.50, 0.75)
+
+
+def keyframe_targets(start: int, end: int, positions: Sequence[float] = POSITIONS) -> list[int]:
+    """Frame indices at the given fractions of the half-open shot [start, end)."""
+    length = max(1, end - start)
+    return [min(end - 1, start + int(p * length)) for p in positions]
+
+
+def nearest_available(target: int, available: Sequence[int], start: int, end: int) -> int:
+    """The spooled frame closest to `target`, preferring frames inside [start, end)."""
+    lo = bisect.bisect_left(available, start)
+    hi = bisect.bisect_left(available, end)
+    pool = available[lo:hi] or available
+    k = bisect.bisect_left(pool, target)
+    candidates = [pool[i] for i in (k - 1, k) if 0 <= i < len(pool)]
+    return min(candidates, key=lambda i: (abs(i - target), i))
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 85) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, optimize=False)
+    return buf.getvalue()
+
+
+class ThumbSpool:
+    """Append-only JPEG spool on disk: frame index -> bytes, bounded memory for any film length."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._offsets: dict[int, tuple[int, int]] = {}
+        self._pos = 0
+
+    def add(self, index: int, rgb: np.ndarray) -> None:
+        data = encode_jpeg(rgb)
+        self._fh.write(data)
+        self._offsets[index] = (self._pos, len(data))
+        self._pos += len(data)
+
+    def indices(self) -> list[int]:
+        return sorted(self._offsets)
+
+    def read(self, index: int) -> bytes:
+        self._fh.flush()
+        off, n = self._offsets[index]
+        with open(self.path, "rb") as fh:
+            fh.seek(off)
+            return fh.read(n)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()

@@ -1,0 +1,200 @@
+"""Probing and decoding video with PyAV (FFmpeg): one pass, frames downscaled for each consumer.
+
+Every consumer states the size it needs up front (shot detectors a small analysis frame,
+TransNetV2 48x27, keyframes a thumbnail every few frames), so each frame is decoded once and
+scaled by libswscale, never in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from indexer.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    container: str
+    codec: str
+    width: int            # as displayed: after rotation and pixel aspect ratio
+    height: int
+    fps: float            # average rate; frame times come from timestamps, so VFR is fine
+    duration: float       # seconds, as the container declares it (0.0 when unknown)
+    rotation: int         # degrees the stored picture must turn to display upright
+    has_audio: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "container": self.container, "codec": self.codec, "width": self.width, "height": self.height,
+            "fps": round(self.fps, 4), "duration": round(self.duration, 4), "rotation": self.rotation,
+            "has_audio": self.has_audio,
+        }
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """Which downscaled copies of each frame the consumers need."""
+
+    analysis_width: int = 160
+    tiny: bool = False            # 48x27 RGB for TransNetV2
+    thumb_height: int = 288
+    thumb_every: int = 3          # a thumbnail every N frames (keyframes are picked from these)
+
+
+@dataclass
+class Frame:
+    index: int
+    time: float                   # seconds from the first frame
+    analysis: np.ndarray          # HxWx3 RGB uint8
+    tiny: np.ndarray | None
+    thumb: np.ndarray | None
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise InputError(str(path), "no such file")
+    if not path.is_file():
+        raise InputError(str(path), "not a regular file")
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise InputError(str(path), f"not a readable video ({_reason(exc)})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot open: {exc}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[0].strip() if text else type(exc).__name__
+
+
+def _even(x: float) -> int:
+    return max(2, int(round(x / 2.0)) * 2)
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read the stream facts without decoding the whole file."""
+    path = Path(path)
+    with _open(path) as container:
+        if not container.streams.video:
+            raise InputError(str(path), "no video stream")
+        stream = container.streams.video[0]
+        cc = stream.codec_context
+        width, height = int(cc.width or 0), int(cc.height or 0)
+        rotation = 0
+        # The first decoded frame carries the authoritative rotation and size.
+        try:
+            for frame in container.decode(stream):
+                width, height = frame.width, frame.height
+                rotation = _frame_rotation(frame)
+                break
+        except av.FFmpegError as exc:
+            raise InputError(str(path), f"cannot decode video ({_reason(exc)})") from exc
+        if width <= 0 or height <= 0:
+            raise InputError(str(path), "video has no frames")
+        sar = stream.sample_aspect_ratio or cc.sample_aspect_ratio
+        if sar and sar > 0:
+            width = _even(width * float(sar))
+        if rotation in (90, 270):
+            width, height = height, width
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        else:
+            duration = 0.0
+        return MediaInfo(
+            path=path, container=container.format.name, codec=cc.name, width=width, height=height,
+            fps=float(rate), duration=max(0.0, duration), rotation=rotation,
+            has_audio=bool(container.streams.audio),
+        )
+
+
+def _frame_rotation(frame) -> int:
+    """Clockwise degrees to turn a decoded frame upright. PyAV reports the display matrix angle
+    counter-clockwise; FFmpeg's autorotate turns the picture the other way."""
+    try:
+        angle = int(round(frame.rotation or 0))
+    except AttributeError:
+        return 0
+    return (-angle) % 360
+
+
+def _scaled(frame, width: int, height: int, rotation: int) -> np.ndarray:
+    if rotation in (90, 270):
+        width, height = height, width
+    arr = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
+    if rotation:
+        arr = np.ascontiguousarray(np.rot90(arr, k=-(rotation // 90)))
+    return arr
+
+
+def iter_frames(info: MediaInfo, plan: FramePlan) -> Iterator[Frame]:
+    """Decode every frame once, in presentation order, with the copies `plan` asks for.
+
+    Raises InputError when the stream is corrupt beyond a few bad packets or ends well before its
+    declared duration (a truncated file), so a damaged movie never lands half-indexed.
+    """
+    aw = _even(plan.analysis_width)
+    ah = _even(aw * info.height / info.width)
+    th = _even(min(plan.thumb_height, info.height))
+    tw = _even(th * info.width / info.height)
+    step = 1.0 / info.fps if info.fps > 0 else 1 / 25
+    path = info.path
+    errors = 0
+    index = 0
+    first_time: float | None = None
+    last_time = -1.0
+    rot = 0
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError:
+                    errors += 1
+                    if errors > 25 and errors > index * 0.05:
+                        raise InputError(str(path), f"corrupt video: {errors} undecodable packets") from None
+                    continue
+                for frame in frames:
+                    raw_t = frame.time
+                    if raw_t is None:
+                        t = (last_time + step) if index else 0.0
+                    else:
+                        if first_time is None:
+                            first_time = raw_t
+                        t = raw_t - first_time
+                    if index and t <= last_time:
+                        t = last_time + step / 2  # broken or duplicate timestamps: keep order
+                    if index == 0:
+                        rot = _frame_rotation(frame)
+                    yield Frame(
+                        index=index, time=t,
+                        analysis=_scaled(frame, aw, ah, rot),
+                        tiny=_scaled(frame, 48, 27, rot) if plan.tiny else None,
+                        thumb=_scaled(frame, tw, th, rot) if index % plan.thumb_every == 0 else None,
+                    )
+                    last_time = t
+                    index += 1
+        except av.FFmpegError as exc:
+            if index == 0:
+                raise InputError(str(path), f"cannot decode video ({_reason(exc)})") from exc
+            raise InputError(str(path), f"video is corrupt after {last_time:.2f} s ({_reason(exc)})") from exc
+    if index == 0:
+        raise InputError(str(path), "video has no decodable frames")
+    covered = last_time + step
+    if info.duration > 2.0 and covered < 0.9 * info.duration - 0.5:
+        raise InputError(str(path), f"video is truncated: frames end at {covered:.2f} s of {info.duration:.2f} s")

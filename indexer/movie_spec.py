@@ -1,0 +1,240 @@
+"""What a movie is on disk: a bare video file, or a folder with a video and an optional movie.json.
+
+Validation happens here, before anything touches the library, so a bad field fails fast with a
+message that names the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import InputError
+
+VIDEO_EXTENSIONS = frozenset({
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m1v", ".m2v", ".vob", ".ts",
+    ".m2ts", ".mts", ".wmv", ".asf", ".flv", ".f4v", ".3gp", ".3g2", ".ogv", ".ogg", ".rm", ".rmvb",
+    ".dv", ".mxf", ".y4m", ".gif", ".swf",
+})
+_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$")
+
+
+def slugify(name: str) -> str:
+    """The default movie id: lower case, every run of characters other than a-z0-9 becomes '-'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "movie"
+
+
+@dataclass
+class CastMember:
+    character: str
+    actor: str | None = None
+    portrait: Path | None = None
+
+
+@dataclass
+class MovieSpec:
+    """A validated movie, ready to index. `meta` keeps every movie.json field, unknown ones too."""
+
+    id: str
+    video: Path
+    folder: Path | None = None
+    meta_file: Path | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    year: int | None = None
+    subtitles: list[Path] = field(default_factory=list)
+    script: Path | None = None
+    cast: list[CastMember] = field(default_factory=list)
+
+    def side_files(self) -> list[Path]:
+        """Every file besides the video whose content defines the movie (for the fingerprint)."""
+        files = [p for p in (self.meta_file, self.script) if p is not None]
+        files += self.subtitles
+        files += [c.portrait for c in self.cast if c.portrait is not None]
+        return files
+
+
+def is_video_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in VIDEO_EXTENSIONS
+
+
+def discover(paths: list[str | Path]) -> list[MovieSpec | InputError]:
+    """Resolve command-line paths to movies. Errors are returned in place, not raised, so one bad
+    movie does not stop the others."""
+    found: list[MovieSpec | InputError] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            found.append(InputError(str(raw), "no such file or directory"))
+        elif path.is_file():
+            found.append(_try(lambda p=path: load_video_file(p)))
+        elif (path / "movie.json").exists() or _single_video_folder(path):
+            found.append(_try(lambda p=path: load_folder(p)))
+        else:
+            found.extend(_discover_collection(path))
+    return found
+
+
+def _try(fn) -> MovieSpec | InputError:
+    try:
+        return fn()
+    except InputError as exc:
+        return exc
+
+
+def _single_video_folder(path: Path) -> bool:
+    entries = [p for p in path.iterdir() if not p.name.startswith(".")]
+    videos = [p for p in entries if is_video_file(p)]
+    return len(videos) == 1 and not any(p.is_dir() for p in entries)
+
+
+def _discover_collection(folder: Path) -> list[MovieSpec | InputError]:
+    out: list[MovieSpec | InputError] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir() and ((child / "movie.json").exists() or any(is_video_file(p) for p in child.iterdir())):
+            out.append(_try(lambda c=child: load_folder(c)))
+        elif is_video_file(child):
+            out.append(_try(lambda c=child: load_video_file(c)))
+    if not out:
+        out.append(InputError(str(folder), "no video files or movie folders found"))
+    return out
+
+
+def load_video_file(path: Path) -> MovieSpec:
+    """A bare video file: the id is the slug of its name without the extension."""
+    path = path.resolve()
+    if not path.is_file():
+        raise InputError(str(path), "no such file")
+    return MovieSpec(id=slugify(path.stem), video=path)
+
+
+def load_folder(folder: Path) -> MovieSpec:
+    folder = folder.resolve()
+    meta_file = folder / "movie.json"
+    meta: dict[str, Any] = {}
+    if meta_file.exists():
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(str(meta_file), f"cannot read: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{meta_file}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from exc
+        if not isinstance(meta, dict):
+            raise InputError(str(meta_file), "must hold a JSON object")
+    else:
+        meta_file = None
+    return _validate(folder, meta_file, meta)
+
+
+def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> MovieSpec:
+    where = str(meta_file or folder)
+    v = _Validator(where, folder)
+
+    movie_id = v.opt_str(meta, "id")
+    if movie_id is not None and not _ID_RE.match(movie_id):
+        v.fail("id", f"must be lower-case letters, digits and '-' (got {movie_id!r})")
+    title = v.opt_str(meta, "title")
+    year = v.opt_int(meta, "year", 1870, 2200)
+    release = v.opt_str(meta, "release_date")
+    if release is not None:
+        try:
+            _dt.date.fromisoformat(release)
+        except ValueError:
+            v.fail("release_date", f"must be a date like 1997-11-18 (got {release!r})")
+    v.opt_str_list(meta, "genres")
+    v.opt_str_list(meta, "keywords")
+    rating = meta.get("rating")
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int | float) or not 0 <= rating <= 10):
+        v.fail("rating", f"must be a number from 0 to 10 (got {rating!r})")
+    v.opt_str(meta, "plot")
+    synopsis = meta.get("synopsis")
+    if synopsis is not None and not isinstance(synopsis, str):
+        v.opt_str_list(meta, "synopsis")
+
+    if "video" in meta:
+        video = v.file(v.opt_str(meta, "video"), "video")
+    else:
+        videos = sorted(p for p in folder.iterdir() if is_video_file(p))
+        if not videos:
+            raise InputError(where, "no video file in the folder (name one in the field \"video\")")
+        if len(videos) > 1:
+            names = ", ".join(p.name for p in videos[:4])
+            raise InputError(where, f"several videos ({names}); name one in the field \"video\"")
+        video = videos[0]
+
+    subs_raw = meta.get("subtitles")
+    if isinstance(subs_raw, str):
+        subs_raw = [subs_raw]
+        meta = {**meta, "subtitles": subs_raw}
+    subtitles = [v.file(s, f"subtitles[{i}]") for i, s in enumerate(v.opt_str_list(meta, "subtitles") or [])]
+    script_name = v.opt_str(meta, "script")
+    script = v.file(script_name, "script") if script_name is not None else None
+
+    cast: list[CastMember] = []
+    cast_raw = meta.get("cast")
+    if cast_raw is not None:
+        if not isinstance(cast_raw, list):
+            v.fail("cast", "must be a list of {character, actor, portrait}")
+        for i, entry in enumerate(cast_raw):
+            if not isinstance(entry, dict):
+                v.fail(f"cast[{i}]", "must be an object")
+            character = entry.get("character")
+            if not isinstance(character, str) or not character.strip():
+                v.fail(f"cast[{i}].character", "must be a non-empty string")
+            actor = entry.get("actor")
+            if actor is not None and not isinstance(actor, str):
+                v.fail(f"cast[{i}].actor", "must be a string")
+            portrait = entry.get("portrait")
+            portrait_path = v.file(portrait, f"cast[{i}].portrait") if portrait is not None else None
+            cast.append(CastMember(character=character.strip(), actor=actor, portrait=portrait_path))
+
+    return MovieSpec(
+        id=movie_id or slugify(folder.name), video=video, folder=folder, meta_file=meta_file, meta=meta,
+        title=title, year=year, subtitles=subtitles, script=script, cast=cast,
+    )
+
+
+class _Validator:
+    def __init__(self, where: str, folder: Path):
+        self.where = where
+        self.folder = folder
+
+    def fail(self, field_name: str, message: str):
+        raise InputError(f"{self.where}: field \"{field_name}\"", message)
+
+    def opt_str(self, meta: dict[str, Any], key: str) -> str | None:
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            self.fail(key, f"must be a string (got {type(value).__name__})")
+        return value
+
+    def opt_int(self, meta: dict[str, Any], key: str, lo: int, hi: int) -> int | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            self.fail(key, f"must be an integer from {lo} to {hi} (got {value!r})")
+        return value
+
+    def opt_str_list(self, meta: dict[str, Any], key: str) -> list[str] | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            self.fail(key, "must be a list of strings")
+        return value
+
+    def file(self, name: str | None, key: str) -> Path:
+        if not isinstance(name, str) or not name:
+            self.fail(key, "must be a file name")
+        path = (self.folder / name).resolve()
+        if not path.is_file():
+            self.fail(key, f"file not found: {name}")
+        return path

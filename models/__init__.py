@@ -1,0 +1,1 @@
+"""Model loading: one registry resolves a model name to weights; each model loads once per process."""

@@ -1,0 +1,18 @@
+"""Store backends behind one interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search.store.base import Store, StoreError
+from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot
+
+__all__ = ["CheckReport", "Keyframe", "Movie", "MovieBundle", "Scene", "Shot", "Store", "StoreError", "open_store"]
+
+
+def open_store(library: str | Path, *, create: bool = False, backend: str = "embedded") -> Store:
+    if backend != "embedded":
+        raise StoreError(f"unknown backend {backend!r} (available: embedded)")
+    from search.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(Path(library), create=create)

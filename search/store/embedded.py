@@ -1,0 +1,275 @@
+"""The embedded backend: a library folder with a SQLite catalogue (WAL) and JPEG thumbnails.
+
+Layout of a library:
+    catalogue.sqlite     movies, shots, keyframes, scenes (+ -wal/-shm while open)
+    thumbs/<movie>/<run>/ keyframe JPEGs of the committed run of each movie
+    staging/<movie>/      in-progress work of an interrupted or running index (resumable)
+    .lock                 single-writer lock (fcntl)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from search.store.base import Store, StoreError
+from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot
+from search.store.schema import SCHEMA_VERSION, current_version, migrate
+
+CATALOGUE = "catalogue.sqlite"
+
+
+class EmbeddedStore(Store):
+    def __init__(self, root: Path, *, create: bool = False):
+        self.root = Path(root).resolve()
+        self.db_path = self.root / CATALOGUE
+        if not self.db_path.exists():
+            if not create:
+                raise StoreError(f"{self.root}: no cinesearch library here (run 'cinesearch index' first)")
+            self._create()
+        self._conn = self._connect()
+        version = current_version(self._conn)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.db_path}: schema version {version} is newer than this cinesearch "
+                             f"({SCHEMA_VERSION}); upgrade cinesearch")
+        if version < SCHEMA_VERSION:
+            with self.writer():
+                migrate(self._conn)
+
+    # -- setup -------------------------------------------------------------------------------
+    def _create(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root}: exists and is not a directory")
+        for sub in ("thumbs", "staging"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (self.root / ".lock").touch()
+        conn = sqlite3.connect(self.db_path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            migrate(conn)
+        finally:
+            conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        lock_path = self.root / ".lock"
+        lock_path.touch(exist_ok=True)
+        with open(lock_path, "r+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"{self.root}: another cinesearch process is writing to this library") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- reads -------------------------------------------------------------------------------
+    def _movie(self, row: sqlite3.Row) -> Movie:
+        return Movie(
+            id=row["id"], title=row["title"], year=row["year"], source=row["source"],
+            content_hash=row["content_hash"], fingerprint=row["fingerprint"], profile=row["profile"],
+            duration=row["duration"], n_frames=row["n_frames"], media=json.loads(row["media_json"]),
+            meta=json.loads(row["meta_json"]), indexed_at=row["indexed_at"], thumbs_dir=row["thumbs_dir"],
+            n_shots=row["n_shots"], n_scenes=row["n_scenes"],
+        )
+
+    _MOVIE_SQL = """SELECT m.*,
+        (SELECT COUNT(*) FROM shots s WHERE s.movie_id = m.id) AS n_shots,
+        (SELECT COUNT(*) FROM scenes c WHERE c.movie_id = m.id) AS n_scenes
+        FROM movies m"""
+
+    def get_movie(self, movie_id: str) -> Movie | None:
+        row = self._conn.execute(f"{self._MOVIE_SQL} WHERE m.id = ?", (movie_id,)).fetchone()
+        return self._movie(row) if row else None
+
+    def list_movies(self) -> list[Movie]:
+        return [self._movie(r) for r in self._conn.execute(f"{self._MOVIE_SQL} ORDER BY m.id")]
+
+    def get_shots(self, movie_id: str) -> list[Shot]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, idx, start_s, end_s, start_frame, end_frame, appearance FROM shots "
+                "WHERE movie_id = ? ORDER BY idx", (movie_id,)).fetchall()
+            kfs: dict[int, list[Keyframe]] = {}
+            for k in conn.execute(
+                    "SELECT k.shot_id, k.time_s, k.frame, k.path FROM keyframes k JOIN shots s ON s.id = k.shot_id "
+                    "WHERE s.movie_id = ? ORDER BY k.shot_id, k.k", (movie_id,)):
+                kfs.setdefault(k["shot_id"], []).append(Keyframe(k["time_s"], k["frame"], k["path"]))
+        return [
+            Shot(index=r["idx"], start=r["start_s"], end=r["end_s"], start_frame=r["start_frame"],
+                 end_frame=r["end_frame"], keyframes=kfs.get(r["id"], []),
+                 appearance=np.frombuffer(r["appearance"], np.float32) if r["appearance"] else None)
+            for r in rows
+        ]
+
+    def get_scenes(self, movie_id: str) -> list[Scene]:
+        return [
+            Scene(r["idx"], r["start_s"], r["end_s"], r["first_shot"], r["last_shot"])
+            for r in self._conn.execute(
+                "SELECT * FROM scenes WHERE movie_id = ? ORDER BY idx", (movie_id,))
+        ]
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction, so multi-statement reads see one consistent snapshot."""
+        self._conn.execute("BEGIN")
+        try:
+            yield self._conn
+        finally:
+            self._conn.execute("COMMIT")
+
+    def cached_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
+        row = self._conn.execute("SELECT hash FROM file_hashes WHERE path = ? AND size = ? AND mtime_ns = ?",
+                                 (path, size, mtime_ns)).fetchone()
+        return row[0] if row else None
+
+    # -- writes ------------------------------------------------------------------------------
+    def staging_dir(self, movie_id: str) -> Path:
+        return self.root / "staging" / movie_id
+
+    def put_movie(self, bundle: MovieBundle, staged_thumbs: Path) -> None:
+        movie = bundle.movie
+        movie_thumbs = self.root / "thumbs" / movie.id
+        movie_thumbs.mkdir(parents=True, exist_ok=True)
+        run = f"{movie.fingerprint[:12]}-{_dt.datetime.now(_dt.UTC).strftime('%Y%m%d%H%M%S%f')}"
+        final = movie_thumbs / run
+        os.replace(staged_thumbs, final)  # same filesystem: atomic
+        rel = final.relative_to(self.root).as_posix()
+        indexed_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM movies WHERE id = ?", (movie.id,))
+            conn.execute(
+                "INSERT INTO movies (id, title, year, source, content_hash, fingerprint, profile, duration, "
+                "n_frames, media_json, meta_json, thumbs_dir, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (movie.id, movie.title, movie.year, movie.source, movie.content_hash, movie.fingerprint,
+                 movie.profile, movie.duration, movie.n_frames, json.dumps(movie.media),
+                 json.dumps(movie.meta, ensure_ascii=False), rel, indexed_at))
+            for shot in bundle.shots:
+                cur = conn.execute(
+                    "INSERT INTO shots (movie_id, idx, start_s, end_s, start_frame, end_frame, appearance) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (movie.id, shot.index, shot.start, shot.end, shot.start_frame, shot.end_frame,
+                     None if shot.appearance is None else np.asarray(shot.appearance, np.float32).tobytes()))
+                conn.executemany(
+                    "INSERT INTO keyframes (shot_id, k, time_s, frame, path) VALUES (?,?,?,?,?)",
+                    [(cur.lastrowid, k, kf.time, kf.frame, f"{rel}/{kf.path}") for k, kf in enumerate(shot.keyframes)])
+            conn.executemany(
+                "INSERT INTO scenes (movie_id, idx, start_s, end_s, first_shot, last_shot) VALUES (?,?,?,?,?,?)",
+                [(movie.id, s.index, s.start, s.end, s.first_shot, s.last_shot) for s in bundle.scenes])
+            conn.execute("INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, hash) VALUES (?,?,?,?)",
+                         (movie.source, bundle.source_size, bundle.source_mtime_ns, movie.content_hash))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+        # Old runs of this movie are unreachable now.
+        for old in movie_thumbs.iterdir():
+            if old.name != run:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def remove_movie(self, movie_id: str) -> bool:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            gone = conn.execute("DELETE FROM movies WHERE id = ?", (movie_id,)).rowcount > 0
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        shutil.rmtree(self.root / "thumbs" / movie_id, ignore_errors=True)
+        shutil.rmtree(self.staging_dir(movie_id), ignore_errors=True)
+        return gone
+
+    def collect_garbage(self) -> list[str]:
+        removed: list[str] = []
+        live = {r[0]: r[1] for r in self._conn.execute("SELECT id, thumbs_dir FROM movies")}
+        thumbs = self.root / "thumbs"
+        for movie_dir in sorted(thumbs.iterdir()) if thumbs.is_dir() else []:
+            for run in sorted(movie_dir.iterdir()):
+                if run.relative_to(self.root).as_posix() != live.get(movie_dir.name):
+                    shutil.rmtree(run, ignore_errors=True)
+                    removed.append(run.relative_to(self.root).as_posix())
+            if not any(movie_dir.iterdir()):
+                movie_dir.rmdir()
+        return removed
+
+    # -- integrity ---------------------------------------------------------------------------
+    def check(self) -> CheckReport:
+        report = CheckReport()
+        conn = self._conn
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if integrity != "ok":
+            report.errors.append(f"catalogue: {integrity}")
+        for row in conn.execute("PRAGMA foreign_key_check"):
+            report.errors.append(f"catalogue: dangling reference in {row[0]} row {row[1]}")
+        for movie in self.list_movies():
+            self._check_movie(movie, report)
+        live = {m.thumbs_dir for m in self.list_movies()}
+        thumbs = self.root / "thumbs"
+        for movie_dir in sorted(thumbs.iterdir()) if thumbs.is_dir() else []:
+            for run in sorted(movie_dir.iterdir()):
+                if run.relative_to(self.root).as_posix() not in live:
+                    report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
+        staging = self.root / "staging"
+        for left in sorted(staging.iterdir()) if staging.is_dir() else []:
+            report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "
+                                   f"to finish it")
+        return report
+
+    def _check_movie(self, movie: Movie, report: CheckReport) -> None:
+        where = f"movie {movie.id!r}"
+        shots = self.get_shots(movie.id)
+        scenes = self.get_scenes(movie.id)
+        if not shots:
+            report.errors.append(f"{where}: no shots")
+            return
+        if [s.index for s in shots] != list(range(len(shots))):
+            report.errors.append(f"{where}: shot indices are not 0..{len(shots) - 1}")
+        if shots[0].start_frame != 0 or shots[-1].end_frame != movie.n_frames:
+            report.errors.append(f"{where}: shots do not cover frames 0..{movie.n_frames}")
+        for a, b in zip(shots, shots[1:], strict=False):
+            if a.end_frame != b.start_frame or abs(a.end - b.start) > 1e-6:
+                report.errors.append(f"{where}: gap or overlap between shots {a.index} and {b.index}")
+        for s in shots:
+            if not s.start < s.end or not s.start_frame < s.end_frame:
+                report.errors.append(f"{where}: shot {s.index} is empty")
+            if not s.keyframes:
+                report.errors.append(f"{where}: shot {s.index} has no keyframes")
+            for kf in s.keyframes:
+                if not (self.root / kf.path).is_file():
+                    report.errors.append(f"{where}: missing keyframe file {kf.path}")
+                if not s.start_frame <= kf.frame < s.end_frame:
+                    report.errors.append(f"{where}: keyframe {kf.path} lies outside shot {s.index}")
+        expected = 0
+        for sc in scenes:
+            if sc.first_shot != expected or sc.last_shot < sc.first_shot:
+                report.errors.append(f"{where}: scene {sc.index} does not continue from the previous scene")
+            expected = sc.last_shot + 1
+        if expected != len(shots):
+            report.errors.append(f"{where}: scenes cover {expected} of {len(shots)} shots")
+        if not Path(movie.source).exists():
+            report.warnings.append(f"{where}: source video {movie.source} is missing (search works; playback won't)")

@@ -1,0 +1,96 @@
+"""The records every store backend holds, independent of how it holds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Keyframe:
+    time: float
+    frame: int
+    path: str          # relative to the library root
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time": round(self.time, 3), "frame": self.frame, "path": self.path}
+
+
+@dataclass
+class Shot:
+    index: int
+    start: float
+    end: float
+    start_frame: int
+    end_frame: int     # exclusive
+    keyframes: list[Keyframe] = field(default_factory=list)
+    appearance: np.ndarray | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index, "start": round(self.start, 3), "end": round(self.end, 3),
+            "frames": [self.start_frame, self.end_frame],
+            "keyframes": [k.as_dict() for k in self.keyframes],
+        }
+
+
+@dataclass
+class Scene:
+    index: int
+    start: float
+    end: float
+    first_shot: int
+    last_shot: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "start": round(self.start, 3), "end": round(self.end, 3),
+                "shots": [self.first_shot, self.last_shot]}
+
+
+@dataclass
+class Movie:
+    id: str
+    source: str                 # absolute path of the video file
+    content_hash: str           # of the video bytes
+    fingerprint: str            # of everything that defines the indexed result
+    profile: str
+    duration: float
+    n_frames: int
+    media: dict[str, Any]
+    meta: dict[str, Any]
+    title: str | None = None
+    year: int | None = None
+    indexed_at: str = ""
+    thumbs_dir: str = ""
+    n_shots: int = 0
+    n_scenes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "year": self.year, "source": self.source,
+            "duration": round(self.duration, 3), "profile": self.profile, "shots": self.n_shots,
+            "scenes": self.n_scenes, "media": self.media, "meta": self.meta, "indexed_at": self.indexed_at,
+        }
+
+
+@dataclass
+class MovieBundle:
+    """Everything one index run produces for one movie; written atomically."""
+
+    movie: Movie
+    shots: list[Shot]
+    scenes: list[Scene]
+    source_size: int
+    source_mtime_ns: int
+
+
+@dataclass
+class CheckReport:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

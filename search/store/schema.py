@@ -1,0 +1,86 @@
+"""Catalogue schema with numbered migrations, tracked by SQLite's user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: movies, shots, keyframes, scenes, and a cache of file content hashes.
+    """
+    CREATE TABLE movies (
+        id TEXT PRIMARY KEY,
+        title TEXT,
+        year INTEGER,
+        source TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        duration REAL NOT NULL,
+        n_frames INTEGER NOT NULL,
+        media_json TEXT NOT NULL,
+        meta_json TEXT NOT NULL,
+        thumbs_dir TEXT NOT NULL,
+        indexed_at TEXT NOT NULL
+    );
+    CREATE TABLE shots (
+        id INTEGER PRIMARY KEY,
+        movie_id TEXT NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        start_frame INTEGER NOT NULL,
+        end_frame INTEGER NOT NULL,
+        appearance BLOB,
+        UNIQUE (movie_id, idx)
+    );
+    CREATE TABLE keyframes (
+        shot_id INTEGER NOT NULL REFERENCES shots(id) ON DELETE CASCADE,
+        k INTEGER NOT NULL,
+        time_s REAL NOT NULL,
+        frame INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        PRIMARY KEY (shot_id, k)
+    );
+    CREATE TABLE scenes (
+        movie_id TEXT NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        first_shot INTEGER NOT NULL,
+        last_shot INTEGER NOT NULL,
+        PRIMARY KEY (movie_id, idx)
+    );
+    CREATE TABLE file_hashes (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own transaction. Returns the version reached."""
+    version = current_version(conn)
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[target - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return current_version(conn)
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,253 @@
+"""The `cinesearch` command line: the composition root that wires the indexer to a store.
+
+Contract (DESIGN.md): --json prints machine-readable output to stdout; logs and progress go to
+stderr. Exit codes: 0 success, 2 usage or input error (one line on stderr), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as the contract says
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _library_default() -> str:
+    return os.environ.get("CINESEARCH_LIBRARY") or "library"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", default=argparse.SUPPRESS,
+                        help="library folder (default: $CINESEARCH_LIBRARY, else ./library)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output on stdout")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+
+    parser = _Parser(prog="cinesearch", description="Semantic search for movies.", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("index", parents=[common], help="index movies or folders of movies (resumable)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--profile", choices=["fast", "full"], default="fast",
+                   help="fast: PySceneDetect; full: TransNetV2 fused with it (slower on CPU)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+
+    sub.add_parser("movies", parents=[common], help="list the indexed movies")
+    for name, what in (("shots", "the shots of a movie"), ("scenes", "the scenes of a movie")):
+        q = sub.add_parser(name, parents=[common], help=f"list {what}")
+        q.add_argument("movie_id", metavar="MOVIE_ID")
+    q = sub.add_parser("remove", parents=[common], help="remove a movie from the library")
+    q.add_argument("movie_id", metavar="MOVIE_ID")
+    q = sub.add_parser("check", parents=[common], help="check the library's integrity")
+    q.add_argument("--fix", action="store_true", help="also delete leftovers no movie refers to")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    args.library = getattr(args, "library", None) or _library_default()
+    args.json = getattr(args, "json", False)
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from indexer.errors import InputError
+    from search.store import StoreError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (InputError, StoreError, UsageError) as exc:
+        print(f"cinesearch: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("cinesearch: interrupted (rerun to resume)", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+        logging.getLogger("cinesearch").debug("internal error", exc_info=True)
+        print(f"cinesearch: internal error: {type(exc).__name__}: {exc} (rerun with -v for details)",
+              file=sys.stderr)
+        if verbose:
+            raise
+        return EXIT_INTERNAL
+
+
+def _emit(args, data, human: str) -> None:
+    if args.json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif human:
+        print(human)
+
+
+def _open(args, create: bool = False):
+    from search.store import open_store
+
+    return open_store(Path(args.library), create=create)
+
+
+def _fmt_time(t: float) -> str:
+    m, s = divmod(t, 60)
+    h, m = divmod(int(m), 60)
+    return f"{h}:{m:02d}:{s:06.3f}" if h else f"{m:02d}:{s:06.3f}"
+
+
+# -- commands --------------------------------------------------------------------------------------
+def cmd_index(args) -> int:
+    from indexer.errors import InputError
+    from indexer.media import probe
+    from indexer.movie_spec import MovieSpec, discover
+    from indexer.pipeline import Indexer
+
+    errors: list[InputError] = []
+    specs: list[MovieSpec] = []
+    seen: dict[str, Path] = {}
+    for item in discover(args.paths):
+        if isinstance(item, InputError):
+            errors.append(item)
+        elif item.id in seen:
+            errors.append(InputError(str(item.video), f"movie id {item.id!r} is also the id of {seen[item.id]}; "
+                                                      f"give one of them an \"id\" in movie.json"))
+        else:
+            try:
+                probe(item.video)  # fail fast, before the library is touched
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            seen[item.id] = item.video
+            specs.append(item)
+    for exc in errors:
+        print(f"cinesearch: error: {exc}", file=sys.stderr)
+    outcomes = []
+    if specs:
+        store = _open(args, create=True)
+        try:
+            with store.writer():
+                store.collect_garbage()
+                indexer = Indexer(store, args.profile, progress=not args.no_progress)
+                for spec in specs:
+                    try:
+                        outcome = indexer.index(spec)
+                    except InputError as exc:
+                        errors.append(exc)
+                        print(f"cinesearch: error: {exc}", file=sys.stderr)
+                        continue
+                    outcomes.append(outcome)
+                    if not args.json:
+                        speed = outcome.duration / outcome.seconds if outcome.seconds else 0
+                        extra = "" if outcome.status == "unchanged" else \
+                            f" ({outcome.duration:.1f} s of video in {outcome.seconds:.1f} s, {speed:.1f}x real time)"
+                        print(f"{outcome.status} {outcome.movie_id}: {outcome.shots} shots, "
+                              f"{outcome.scenes} scenes{extra}", file=sys.stderr)
+        finally:
+            store.close()
+    _emit(args, {"movies": [o.as_dict() for o in outcomes],
+                 "errors": [{"where": e.where, "message": e.message} for e in errors]}, "")
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def cmd_movies(args) -> int:
+    store = _open(args)
+    try:
+        movies = store.list_movies()
+    finally:
+        store.close()
+    lines = [f"{'ID':<24} {'DURATION':>10} {'SHOTS':>6} {'SCENES':>6}  TITLE"]
+    lines += [f"{m.id:<24} {_fmt_time(m.duration):>10} {m.n_shots:>6} {m.n_scenes:>6}  {m.title or ''}"
+              for m in movies]
+    _emit(args, [m.as_dict() for m in movies], "\n".join(lines) if movies else "(no movies)")
+    return EXIT_OK
+
+
+def _movie_or_fail(store, movie_id: str):
+    from indexer.errors import InputError
+
+    movie = store.get_movie(movie_id)
+    if movie is None:
+        known = ", ".join(m.id for m in store.list_movies()[:10]) or "none"
+        raise InputError(movie_id, f"no such movie in {store.root} (known: {known})")
+    return movie
+
+
+def cmd_shots(args) -> int:
+    store = _open(args)
+    try:
+        _movie_or_fail(store, args.movie_id)
+        shots = store.get_shots(args.movie_id)
+    finally:
+        store.close()
+    lines = [f"{'#':>5} {'START':>10} {'END':>10} {'LENGTH':>7}  KEYFRAMES"]
+    lines += [f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10} {s.end - s.start:>7.2f}  "
+              + " ".join(f"{k.time:.2f}" for k in s.keyframes) for s in shots]
+    _emit(args, [s.as_dict() for s in shots], "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_scenes(args) -> int:
+    store = _open(args)
+    try:
+        _movie_or_fail(store, args.movie_id)
+        scenes = store.get_scenes(args.movie_id)
+    finally:
+        store.close()
+    lines = [f"{'#':>5} {'START':>10} {'END':>10}  SHOTS"]
+    lines += [f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10}  {s.first_shot}-{s.last_shot}"
+              for s in scenes]
+    _emit(args, [s.as_dict() for s in scenes], "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_remove(args) -> int:
+    store = _open(args)
+    try:
+        _movie_or_fail(store, args.movie_id)
+        with store.writer():
+            store.remove_movie(args.movie_id)
+    finally:
+        store.close()
+    _emit(args, {"removed": args.movie_id}, f"removed {args.movie_id}")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    store = _open(args)
+    try:
+        fixed: list[str] = []
+        if args.fix:
+            with store.writer():
+                fixed = store.collect_garbage()
+        report = store.check()
+    finally:
+        store.close()
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in report.errors:
+        print(f"error: {e}", file=sys.stderr)
+    _emit(args, {"ok": report.ok, "errors": report.errors, "warnings": report.warnings, "fixed": fixed},
+          "library ok" if report.ok else f"library has {len(report.errors)} problem(s)")
+    return EXIT_OK if report.ok else EXIT_INTERNAL
+
+
+COMMANDS = {"index": cmd_index, "movies": cmd_movies, "shots": cmd_shots, "scenes": cmd_scenes,
+            "remove": cmd_remove, "check": cmd_check}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
