@@ -166,8 +166,6 @@ def iter_frames(info: MediaInfo, plan: FramePlan) -> Iterator[Frame]:
                     frames = packet.decode()
                 except av.FFmpegError:
                     errors += 1
-                    if errors > 25 and errors > index * 0.05:
-                        raise InputError(str(path), f"corrupt video: {errors} undecodable packets") from None
                     continue
                 for frame in frames:
                     raw_t = frame.time
@@ -195,6 +193,11 @@ def iter_frames(info: MediaInfo, plan: FramePlan) -> Iterator[Frame]:
             raise InputError(str(path), f"video is corrupt after {last_time:.2f} s ({_reason(exc)})") from exc
     if index == 0:
         raise InputError(str(path), "video has no decodable frames")
+    if errors > max(25, 0.05 * (index + errors)):
+        # Concealed errors are fine in a few packets; beyond that the pictures are garbage and
+        # any index built from them would be fake.
+        raise InputError(str(path), f"corrupt video: {errors} of {index + errors} packets cannot be decoded "
+                                    f"({info.codec})")
     covered = last_time + step
     if info.duration > 2.0 and covered < 0.9 * info.duration - 0.5:
         raise InputError(str(path), f"video is truncated: frames end at {covered:.2f} s of {info.duration:.2f} s")

