@@ -109,7 +109,7 @@ def _discover_collection(folder: Path) -> list[MovieSpec | InputError]:
 
 def load_video_file(path: Path) -> MovieSpec:
     """A bare video file: the id is the slug of its name without the extension."""
-    path = path.resolve()
+    path = path.absolute()  # not resolve(): a symlink's own name is the name the user chose
     if not path.is_file():
         raise InputError(str(path), "no such file")
     return MovieSpec(id=slugify(path.stem), video=path)

@@ -1,0 +1,74 @@
+"""movie.json validation and id rules (DESIGN.md contract)."""
+
+import json
+import shutil
+
+import pytest
+
+from indexer.errors import InputError
+from indexer.movie_spec import discover, load_folder, slugify
+
+
+@pytest.mark.parametrize("name,slug", [("cityCC0", "citycc0"), ("trailer_bbb", "trailer-bbb"),
+                                       ("  Les Misérables (2012) ", "les-mis-rables-2012"), ("___", "movie")])
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+def _folder(tmp_path, media, meta):
+    folder = tmp_path / "Titanic 1997"
+    folder.mkdir()
+    shutil.copy(media("bikes.mp4"), folder / "titanic.mp4")
+    if meta is not None:
+        (folder / "movie.json").write_text(json.dumps(meta))
+    return folder
+
+
+def test_full_movie_json_keeps_unknown_fields(tmp_path, media):
+    folder = _folder(tmp_path, media, {"id": "titanic-1997", "title": "Titanic", "year": 1997,
+                                       "release_date": "1997-11-18", "genres": ["Drama"], "rating": 7.5,
+                                       "synopsis": ["a", "b"], "video": "titanic.mp4", "studio": "Paramount"})
+    spec = load_folder(folder)
+    assert spec.id == "titanic-1997" and spec.title == "Titanic" and spec.year == 1997
+    assert spec.meta["studio"] == "Paramount"
+
+
+def test_default_id_is_folder_slug(tmp_path, media):
+    spec = load_folder(_folder(tmp_path, media, None))
+    assert spec.id == "titanic-1997"
+
+
+@pytest.mark.parametrize("meta,field", [
+    ({"year": "nineteen"}, "year"),
+    ({"rating": 11}, "rating"),
+    ({"genres": "Drama"}, "genres"),
+    ({"release_date": "18/11/1997"}, "release_date"),
+    ({"id": "Bad Id"}, "id"),
+    ({"video": "missing.mp4"}, "video"),
+    ({"subtitles": ["nope.srt"]}, "subtitles[0]"),
+    ({"cast": [{"actor": "Kate Winslet"}]}, "cast[0].character"),
+    ({"cast": [{"character": "Rose", "portrait": "cast/rose.jpg"}]}, "cast[0].portrait"),
+])
+def test_bad_field_is_named(tmp_path, media, meta, field):
+    folder = _folder(tmp_path, media, meta)
+    with pytest.raises(InputError) as err:
+        load_folder(folder)
+    assert f'field "{field}"' in str(err.value)
+    assert "movie.json" in str(err.value)
+
+
+def test_invalid_json_names_line(tmp_path, media):
+    folder = _folder(tmp_path, media, None)
+    (folder / "movie.json").write_text('{"title": "x",\n "year": }')
+    with pytest.raises(InputError, match=r"movie.json:2:\d+"):
+        load_folder(folder)
+
+
+def test_discover_collection_and_missing(tmp_path, media):
+    shutil.copy(media("bikes.mp4"), tmp_path / "a_one.mp4")
+    shutil.copy(media("carphone_pristine.mp4"), tmp_path / "b.mp4")
+    (tmp_path / "notes.txt").write_text("x")
+    found = discover([tmp_path, tmp_path / "nope.mp4"])
+    ids = [f.id for f in found if not isinstance(f, InputError)]
+    assert ids == ["a-one", "b"]
+    assert isinstance(found[-1], InputError) and "nope.mp4" in str(found[-1])

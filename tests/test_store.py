@@ -1,0 +1,99 @@
+"""The embedded store: schema migrations, atomic replace, integrity check."""
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, StoreError, open_store
+from search.store.schema import SCHEMA_VERSION
+
+
+def _bundle(movie_id="m", n=3, fp="f1"):
+    shots = [Shot(i, i * 1.0, i + 1.0, i * 25, (i + 1) * 25, [Keyframe(i + 0.5, i * 25 + 12, f"s{i}.jpg")],
+                  np.ones(4, np.float32)) for i in range(n)]
+    movie = Movie(id=movie_id, source=f"/v/{movie_id}.mp4", content_hash="h", fingerprint=fp, profile="fast",
+                  duration=float(n), n_frames=25 * n, media={}, meta={"title": "T"}, title="T")
+    return MovieBundle(movie, shots, [Scene(0, 0.0, float(n), 0, n - 1)], 1, 1)
+
+
+def _stage(store, bundle):
+    d = store.staging_dir(bundle.movie.id) / "thumbs"
+    d.mkdir(parents=True)
+    for s in bundle.shots:
+        for k in s.keyframes:
+            (d / k.path).write_bytes(b"jpg")
+    return d
+
+
+def test_missing_library_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="no cinesearch library"):
+        open_store(tmp_path / "nothing")
+
+
+def test_schema_version_and_wal(tmp_path):
+    store = open_store(tmp_path / "lib", create=True)
+    conn = sqlite3.connect(store.db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_newer_schema_is_refused(tmp_path):
+    store = open_store(tmp_path / "lib", create=True)
+    store.close()
+    conn = sqlite3.connect(tmp_path / "lib" / "catalogue.sqlite")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(tmp_path / "lib")
+
+
+def test_put_replace_remove_and_check(tmp_path):
+    store = open_store(tmp_path / "lib", create=True)
+    with store.writer():
+        b = _bundle()
+        store.put_movie(b, _stage(store, b))
+        assert [s.index for s in store.get_shots("m")] == [0, 1, 2]
+        assert store.check().ok
+        b2 = _bundle(n=2, fp="f2")
+        store.put_movie(b2, _stage(store, b2))
+    assert len(store.get_shots("m")) == 2
+    assert len(list((tmp_path / "lib" / "thumbs" / "m").iterdir())) == 1  # old run cleaned
+    report = store.check()
+    assert report.ok and not report.errors
+    with store.writer():
+        assert store.remove_movie("m")
+    assert store.get_movie("m") is None and not (tmp_path / "lib" / "thumbs" / "m").exists()
+
+
+def test_check_finds_damage(tmp_path):
+    store = open_store(tmp_path / "lib", create=True)
+    b = _bundle()
+    with store.writer():
+        store.put_movie(b, _stage(store, b))
+    kf = store.get_shots("m")[1].keyframes[0]
+    (tmp_path / "lib" / kf.path).unlink()
+    store._conn.execute("UPDATE shots SET end_s = 1.5 WHERE idx = 0")
+    errors = store.check().errors
+    assert any("missing keyframe" in e for e in errors)
+    assert any("gap or overlap" in e for e in errors)
+
+
+def test_second_writer_is_refused(tmp_path):
+    a = open_store(tmp_path / "lib", create=True)
+    b = open_store(tmp_path / "lib")
+    with a.writer(), pytest.raises(StoreError, match="another cinesearch process"), b.writer():
+        pass
+
+
+def test_failed_write_leaves_previous_version(tmp_path):
+    store = open_store(tmp_path / "lib", create=True)
+    b = _bundle()
+    with store.writer():
+        store.put_movie(b, _stage(store, b))
+    bad = _bundle(n=2, fp="f2")
+    bad.scenes = [Scene(0, 0.0, 1.0, 0, 0), Scene(0, 1.0, 2.0, 1, 1)]  # duplicate key: the insert fails
+    with store.writer(), pytest.raises(sqlite3.IntegrityError):
+        store.put_movie(bad, _stage(store, bad))
+    assert len(store.get_shots("m")) == 3 and store.get_movie("m").fingerprint == "f1"
+    assert store.check().ok
