@@ -8,6 +8,7 @@ the outgoing shot).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -149,4 +150,4 @@ def fuse_cuts(primary_spans: Sequence[tuple[int, int]], secondary_cuts: Sequence
 def cuts_to_ranges(cuts: Sequence[int], n_frames: int) -> list[tuple[int, int]]:
     """Shots as half-open frame ranges [start, end) covering all frames."""
     edges = [0, *clean_cuts(cuts, n_frames), n_frames]
-    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]

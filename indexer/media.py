@@ -79,7 +79,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _even(x: float) -> int:
-    return max(2, int(round(x / 2.0)) * 2)
+    return max(2, round(x / 2.0) * 2)
 
 
 def probe(path: Path) -> MediaInfo:
@@ -125,7 +125,7 @@ def _frame_rotation(frame) -> int:
     """Clockwise degrees to turn a decoded frame upright. PyAV reports the display matrix angle
     counter-clockwise; FFmpeg's autorotate turns the picture the other way."""
     try:
-        angle = int(round(frame.rotation or 0))
+        angle = round(frame.rotation or 0)
     except AttributeError:
         return 0
     return (-angle) % 360

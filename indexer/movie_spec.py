@@ -151,7 +151,8 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
     v.opt_str_list(meta, "genres")
     v.opt_str_list(meta, "keywords")
     rating = meta.get("rating")
-    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int | float) or not 0 <= rating <= 10):
+    bad_rating = isinstance(rating, bool) or not isinstance(rating, int | float) or not 0 <= rating <= 10
+    if rating is not None and bad_rating:
         v.fail("rating", f"must be a number from 0 to 10 (got {rating!r})")
     v.opt_str(meta, "plot")
     synopsis = meta.get("synopsis")

@@ -182,10 +182,8 @@ class Indexer:
 
     def _shot_ranges(self, content, transnet, stats: FrameStats, n: int, fps: float) -> list[tuple[int, int]]:
         fps = fps if fps > 0 else 25.0
-        if transnet is not None:
-            cuts = B.fuse_cuts(transnet.spans, content.cuts, transnet.scores, n)
-        else:
-            cuts = content.cuts
+        # Full profile: the learned detector leads and the pixel detector sharpens hard cuts.
+        cuts = B.fuse_cuts(transnet.spans, content.cuts, transnet.scores, n) if transnet else content.cuts
         luma = np.asarray(stats.mean_luma, np.float32)
         dark = B.dark_frames(luma, np.asarray(stats.dark_fraction, np.float32))
         black = B.runs(dark)

@@ -68,6 +68,6 @@ def resolve(name: str) -> Path:
     if source.hub is not None and not hub_offline():
         try:
             return source.hub()
-        except Exception as exc:  # noqa: BLE001 - any network failure means "not available"
+        except Exception as exc:
             raise ModelUnavailable(f"{name}: hub download failed ({exc}); {source.how_to}") from exc
     raise ModelUnavailable(f"{name} weights not found; {source.how_to}")

@@ -12,10 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import movie_builder
 import pytest
 from PIL import Image
-
-import movie_builder
 
 FRAME = 1 / 25
 BIKES_CUTS = [1.20, 3.04, 5.48, 7.48, 9.68]

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cinesearch: interrupted (rerun to resume)", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+    except Exception as exc:
         logging.getLogger("cinesearch").debug("internal error", exc_info=True)
         print(f"cinesearch: internal error: {type(exc).__name__}: {exc} (rerun with -v for details)",
               file=sys.stderr)

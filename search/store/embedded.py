@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -251,7 +252,7 @@ class EmbeddedStore(Store):
             report.errors.append(f"{where}: shot indices are not 0..{len(shots) - 1}")
         if shots[0].start_frame != 0 or shots[-1].end_frame != movie.n_frames:
             report.errors.append(f"{where}: shots do not cover frames 0..{movie.n_frames}")
-        for a, b in zip(shots, shots[1:], strict=False):
+        for a, b in itertools.pairwise(shots):
             if a.end_frame != b.start_frame or abs(a.end - b.start) > 1e-6:
                 report.errors.append(f"{where}: gap or overlap between shots {a.index} and {b.index}")
         for s in shots:

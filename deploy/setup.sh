@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install everything cinesearch needs on a fresh Debian machine: ffmpeg from apt, a Python venv
+# in .venv, and the pinned Python dependencies (torch 2.14.1 + torchvision 0.29.1 come from
+# wheels that pip finds on this kind of machine). Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+apt_lists_empty() { ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; }
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+if [ ${#missing[@]} -gt 0 ] || apt_lists_empty; then
+  echo "setup: apt-get update" >&2
+  $SUDO apt-get update -qq
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($PY --version)" >&2
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.cinesearch-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: pip install -e .[test] (first time: a few minutes, torch is large)" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  touch "$stamp"
+fi
+echo "setup: ready ($(.venv/bin/python -c 'import torch, av, scenedetect; print("torch", torch.__version__, "| av", av.__version__, "| scenedetect", scenedetect.__version__)'))" >&2
