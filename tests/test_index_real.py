@@ -92,23 +92,17 @@ def test_changed_profile_reindexes_and_replaces(tmp_path, cli, media):
 
 
 @pytest.mark.parametrize("profile", ["fast", "full"])
-def test_fade_through_black_is_one_boundary(tmp_path, cli, profile):
-    path, (gap_start, gap_end) = movie_builder.fade_movie()
+@pytest.mark.parametrize("build,movie_id", [(movie_builder.fade_movie, "fade-through-black"),
+                                            (movie_builder.dissolve_movie, "dissolve")])
+def test_gradual_transition_is_one_boundary(tmp_path, cli, profile, build, movie_id):
+    """A fade through black (the black gap is no shot of its own) or a 1 s dissolve: one cut, inside
+    the transition window, in both profiles."""
+    path, (lo, hi) = build()
     lib = tmp_path / "lib"
     assert cli("index", str(path), "--profile", profile, library=lib).code == 0
-    starts = _starts(cli, lib, "fade-through-black")
+    starts = _starts(cli, lib, movie_id)
     assert len(starts) == 2, starts
-    assert gap_start - 2 * FRAME <= starts[1] <= gap_end + 2 * FRAME
-
-
-@pytest.mark.parametrize("profile", ["fast", "full"])
-def test_dissolve_is_one_boundary(tmp_path, cli, profile):
-    path, (lo, hi) = movie_builder.dissolve_movie()
-    lib = tmp_path / "lib"
-    assert cli("index", str(path), "--profile", profile, library=lib).code == 0
-    starts = _starts(cli, lib, "dissolve")
-    assert len(starts) == 2, starts
-    assert lo <= starts[1] <= hi
+    assert lo - 2 * FRAME <= starts[1] <= hi + 2 * FRAME
 
 
 def test_scenes_split_where_the_place_changes(tmp_path, cli):
@@ -273,3 +267,20 @@ def test_real_kill_9_mid_movie(tmp_path, media):
     check = _run_subprocess(["check"], lib)
     assert check.returncode == 0, check.stderr
     assert {m["id"] for m in json.loads(_run_subprocess(["movies", "--json"], lib).stdout)} == {"bikes", "demo"}
+
+
+@pytest.mark.parametrize("variant", ["vfr", "tiny"])
+def test_variable_frame_rate_and_tiny_resolution(tmp_path, cli, media, variant):
+    """Cut times come from timestamps, not frame counts: a VFR file (25 fps, then every other frame
+    dropped after 5 s) and a 64x28 downscale keep the bikes cuts."""
+    out = tmp_path / f"bikes_{variant}.mp4"
+    vf = ["-vf", "select='lt(t,5)+not(mod(n,2))'", "-fps_mode", "vfr"] if variant == "vfr" else ["-vf", "scale=64:28"]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(media("bikes.mp4")), *vf, "-c:v", "libx264",
+                    "-preset", "veryfast", str(out)], check=True)
+    lib = tmp_path / "lib"
+    assert cli("index", str(out), library=lib).code == 0
+    starts = _starts(cli, lib, f"bikes-{variant}")
+    assert len(starts) == 6, starts
+    tolerance = (4 if variant == "vfr" else 2) * FRAME  # after 5 s a VFR frame lasts 2/25 s
+    for got, want in zip(starts[1:], BIKES_CUTS, strict=True):
+        assert abs(got - want) <= tolerance + 1e-6, (got, want)

@@ -186,32 +186,29 @@ def _movie_or_fail(store, movie_id: str):
     return movie
 
 
-def cmd_shots(args) -> int:
+def _movie_items(args, fetch, header: str, row) -> int:
+    """List one movie's shots or scenes: a table for people, the records for --json."""
     store = _open(args)
     try:
         _movie_or_fail(store, args.movie_id)
-        shots = store.get_shots(args.movie_id)
+        items = fetch(store, args.movie_id)
     finally:
         store.close()
-    lines = [f"{'#':>5} {'START':>10} {'END':>10} {'LENGTH':>7}  KEYFRAMES"]
-    lines += [f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10} {s.end - s.start:>7.2f}  "
-              + " ".join(f"{k.time:.2f}" for k in s.keyframes) for s in shots]
-    _emit(args, [s.as_dict() for s in shots], "\n".join(lines))
+    _emit(args, [i.as_dict() for i in items], "\n".join([header, *(row(i) for i in items)]))
     return EXIT_OK
+
+
+def cmd_shots(args) -> int:
+    return _movie_items(
+        args, lambda st, mid: st.get_shots(mid), f"{'#':>5} {'START':>10} {'END':>10} {'LENGTH':>7}  KEYFRAMES",
+        lambda s: f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10} {s.end - s.start:>7.2f}  "
+                  + " ".join(f"{k.time:.2f}" for k in s.keyframes))
 
 
 def cmd_scenes(args) -> int:
-    store = _open(args)
-    try:
-        _movie_or_fail(store, args.movie_id)
-        scenes = store.get_scenes(args.movie_id)
-    finally:
-        store.close()
-    lines = [f"{'#':>5} {'START':>10} {'END':>10}  SHOTS"]
-    lines += [f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10}  {s.first_shot}-{s.last_shot}"
-              for s in scenes]
-    _emit(args, [s.as_dict() for s in scenes], "\n".join(lines))
-    return EXIT_OK
+    return _movie_items(
+        args, lambda st, mid: st.get_scenes(mid), f"{'#':>5} {'START':>10} {'END':>10}  SHOTS",
+        lambda s: f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10}  {s.first_shot}-{s.last_shot}")
 
 
 def cmd_remove(args) -> int:
