@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
-apt_lists_empty() { ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; }
+apt_lists_empty() { ! compgen -G "/var/lib/apt/lists/*Packages*" >/dev/null; }
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
