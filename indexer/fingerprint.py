@@ -7,7 +7,7 @@ from pathlib import Path
 
 from indexer.errors import InputError
 
-PIPELINE_VERSION = "1"  # bump when the indexer's output for the same input changes
+PIPELINE_VERSION = "2"  # bump when the indexer's output for the same input changes
 
 
 def file_hash(path: Path) -> str:

@@ -31,7 +31,8 @@ from indexer.media import FramePlan, MediaInfo, iter_frames, probe
 from indexer.movie_spec import MovieSpec
 from indexer.scenes import SceneParams, group_scenes
 from indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
-from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store
+from indexer.subtitles import parse_subtitles
+from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
 
 log = logging.getLogger("cinesearch.indexer")
 
@@ -111,6 +112,8 @@ class Indexer:
                 raise InputError(source, f"movie id {spec.id!r} is already used by {existing.source}; give this "
                                          f"movie its own \"id\" in movie.json, or 'cinesearch remove {spec.id}' first")
         info = probe(spec.video)
+        texts = [TextSegment("subtitle", p.name, c.start, c.end, c.text)
+                 for p in spec.subtitles for c in parse_subtitles(p)]  # unreadable files fail here, early
         staging = self.store.staging_dir(spec.id)
         plan, resumed = self._load_checkpoint(staging, fingerprint), True
         if plan is None:
@@ -125,6 +128,7 @@ class Indexer:
             _write_json(staging / "checkpoint.json", {"fingerprint": fingerprint, "plan": plan.__dict__})
         _fault("checkpoint")
         bundle = self._bundle(spec, info, plan, video_hash, fingerprint, stat)
+        bundle.texts = texts
         self.store.put_movie(bundle, staging / "thumbs")
         shutil.rmtree(staging, ignore_errors=True)
         return Outcome(spec.id, "resumed" if resumed else "indexed", len(bundle.shots), len(bundle.scenes),

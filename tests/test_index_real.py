@@ -284,3 +284,27 @@ def test_variable_frame_rate_and_tiny_resolution(tmp_path, cli, media, variant):
     tolerance = (4 if variant == "vfr" else 2) * FRAME  # after 5 s a VFR frame lasts 2/25 s
     for got, want in zip(starts[1:], BIKES_CUTS, strict=True):
         assert abs(got - want) <= tolerance + 1e-6, (got, want)
+
+
+def test_subtitles_are_stored_and_an_unreadable_one_is_refused(tmp_path, cli, media):
+    folder = tmp_path / "Bikes Movie"
+    folder.mkdir()
+    (folder / "bikes.mp4").symlink_to(media("bikes.mp4"))
+    (folder / "bikes.en.srt").write_text("1\n00:00:01,200 --> 00:00:03,000\nThe riders take the bend.\n\n",
+                                         encoding="utf-16")
+    (folder / "movie.json").write_text(json.dumps({"title": "Bikes", "subtitles": ["bikes.en.srt"]}))
+    lib = tmp_path / "lib"
+    res = cli("index", str(folder), library=lib)
+    assert res.code == 0, res.err
+    from search.store import open_store
+
+    store = open_store(lib)
+    texts = store.get_texts("bikes-movie")
+    assert [(t.kind, t.start, t.end, t.text) for t in texts] == [("subtitle", 1.2, 3.0, "The riders take the bend.")]
+    assert cli("movies", "--json", library=lib).json()[0]["texts"] == 1
+    # a subtitle file that cannot be read: exit 2, one line naming it, the library untouched
+    (folder / "bikes.en.srt").write_bytes(b"\x00\xff\x00garbage" * 40)
+    before = _snapshot(lib)
+    res = cli("index", str(folder), library=lib)
+    assert res.code == 2 and "bikes.en.srt" in res.err and len(res.err.strip().splitlines()) == 1
+    assert _snapshot(lib) == before

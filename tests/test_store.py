@@ -97,3 +97,22 @@ def test_failed_write_leaves_previous_version(tmp_path):
         store.put_movie(bad, _stage(store, bad))
     assert len(store.get_shots("m")) == 3 and store.get_movie("m").fingerprint == "f1"
     assert store.check().ok
+
+
+def test_old_library_is_migrated_in_place(tmp_path):
+    from search.store.schema import MIGRATIONS, _statements
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    conn = sqlite3.connect(lib / "catalogue.sqlite")
+    conn.execute("PRAGMA journal_mode=WAL")
+    for stmt in _statements(MIGRATIONS[0]):
+        conn.execute(stmt)
+    conn.execute("INSERT INTO movies VALUES ('old', 'Old', NULL, '/v.mp4', 'h', 'f', 'fast', 1.0, 25, '{}', '{}',"
+                 " 'thumbs/old/x', '2026-01-01')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = open_store(lib)
+    assert sqlite3.connect(lib / "catalogue.sqlite").execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.get_movie("old").title == "Old" and store.get_texts("old") == []

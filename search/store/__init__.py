@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from search.store.base import Store, StoreError
-from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot
+from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot, TextSegment
 
-__all__ = ["CheckReport", "Keyframe", "Movie", "MovieBundle", "Scene", "Shot", "Store", "StoreError", "open_store"]
+__all__ = ["CheckReport", "Keyframe", "Movie", "MovieBundle", "Scene", "Shot", "Store", "StoreError", "TextSegment",
+           "open_store"]
 
 
 def open_store(library: str | Path, *, create: bool = False, backend: str = "embedded") -> Store:

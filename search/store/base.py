@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from search.store.records import CheckReport, Movie, MovieBundle, Scene, Shot
+from search.store.records import CheckReport, Movie, MovieBundle, Scene, Shot, TextSegment
 
 
 class StoreError(Exception):
@@ -32,6 +32,9 @@ class Store(ABC):
 
     @abstractmethod
     def get_scenes(self, movie_id: str) -> list[Scene]: ...
+
+    @abstractmethod
+    def get_texts(self, movie_id: str) -> list[TextSegment]: ...
 
     @abstractmethod
     def staging_dir(self, movie_id: str) -> Path:

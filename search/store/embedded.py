@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from search.store.base import Store, StoreError
-from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot
+from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot, TextSegment
 from search.store.schema import SCHEMA_VERSION, current_version, migrate
 
 CATALOGUE = "catalogue.sqlite"
@@ -92,12 +92,13 @@ class EmbeddedStore(Store):
             content_hash=row["content_hash"], fingerprint=row["fingerprint"], profile=row["profile"],
             duration=row["duration"], n_frames=row["n_frames"], media=json.loads(row["media_json"]),
             meta=json.loads(row["meta_json"]), indexed_at=row["indexed_at"], thumbs_dir=row["thumbs_dir"],
-            n_shots=row["n_shots"], n_scenes=row["n_scenes"],
+            n_shots=row["n_shots"], n_scenes=row["n_scenes"], n_texts=row["n_texts"],
         )
 
     _MOVIE_SQL = """SELECT m.*,
         (SELECT COUNT(*) FROM shots s WHERE s.movie_id = m.id) AS n_shots,
-        (SELECT COUNT(*) FROM scenes c WHERE c.movie_id = m.id) AS n_scenes
+        (SELECT COUNT(*) FROM scenes c WHERE c.movie_id = m.id) AS n_scenes,
+        (SELECT COUNT(*) FROM texts t WHERE t.movie_id = m.id) AS n_texts
         FROM movies m"""
 
     def get_movie(self, movie_id: str) -> Movie | None:
@@ -129,6 +130,13 @@ class EmbeddedStore(Store):
             Scene(r["idx"], r["start_s"], r["end_s"], r["first_shot"], r["last_shot"])
             for r in self._conn.execute(
                 "SELECT * FROM scenes WHERE movie_id = ? ORDER BY idx", (movie_id,))
+        ]
+
+    def get_texts(self, movie_id: str) -> list[TextSegment]:
+        return [
+            TextSegment(r["kind"], r["source"], r["start_s"], r["end_s"], r["body"])
+            for r in self._conn.execute(
+                "SELECT * FROM texts WHERE movie_id = ? ORDER BY start_s IS NULL, start_s, id", (movie_id,))
         ]
 
     @contextlib.contextmanager
@@ -180,6 +188,9 @@ class EmbeddedStore(Store):
             conn.executemany(
                 "INSERT INTO scenes (movie_id, idx, start_s, end_s, first_shot, last_shot) VALUES (?,?,?,?,?,?)",
                 [(movie.id, s.index, s.start, s.end, s.first_shot, s.last_shot) for s in bundle.scenes])
+            conn.executemany(
+                "INSERT INTO texts (movie_id, kind, source, start_s, end_s, body) VALUES (?,?,?,?,?,?)",
+                [(movie.id, t.kind, t.source, t.start, t.end, t.text) for t in bundle.texts])
             conn.execute("INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, hash) VALUES (?,?,?,?)",
                          (movie.source, bundle.source_size, bundle.source_mtime_ns, movie.content_hash))
             conn.execute("COMMIT")

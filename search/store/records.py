@@ -49,6 +49,25 @@ class Scene:
                 "shots": [self.first_shot, self.last_shot]}
 
 
+def _round(t: float | None) -> float | None:
+    return None if t is None else round(t, 3)
+
+
+@dataclass
+class TextSegment:
+    """A piece of text about the movie; timed (subtitle cue) or untimed (start/end None)."""
+
+    kind: str          # subtitle | transcript | ocr | script | synopsis | plot
+    source: str        # file name it came from
+    start: float | None
+    end: float | None
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": self.source, "start": _round(self.start), "end": _round(self.end),
+                "text": self.text}
+
+
 @dataclass
 class Movie:
     id: str
@@ -67,9 +86,11 @@ class Movie:
     n_shots: int = 0
     n_scenes: int = 0
 
+    n_texts: int = 0
+
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "year": self.year, "source": self.source,
+            "id": self.id, "title": self.title, "year": self.year, "source": self.source, "texts": self.n_texts,
             "duration": round(self.duration, 3), "profile": self.profile, "shots": self.n_shots,
             "scenes": self.n_scenes, "media": self.media, "meta": self.meta, "indexed_at": self.indexed_at,
         }
@@ -84,6 +105,7 @@ class MovieBundle:
     scenes: list[Scene]
     source_size: int
     source_mtime_ns: int
+    texts: list[TextSegment] = field(default_factory=list)
 
 
 @dataclass

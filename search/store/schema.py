@@ -57,6 +57,19 @@ MIGRATIONS: list[str] = [
         hash TEXT NOT NULL
     );
     """,
+    # 2: timed texts (subtitle cues now; transcript, OCR and aligned script lines later).
+    """
+    CREATE TABLE texts (
+        id INTEGER PRIMARY KEY,
+        movie_id TEXT NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        start_s REAL,
+        end_s REAL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX texts_movie ON texts (movie_id, start_s);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,100 @@
+"""Subtitle files (.srt, .vtt) to timed cues, robust to the mess real files are in: BOMs, UTF-16,
+legacy 8-bit encodings, formatting tags, and broken cues in the middle of an otherwise good file.
+
+Parsing is done by well-kept libraries (`srt`, `webvtt-py`); this module only decodes bytes,
+picks the parser, cleans the text and keeps the cues that make sense.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.errors import InputError
+
+MAX_BYTES = 20 * 1024 * 1024   # a feature film's subtitles are < 1 MB; anything this big is not one
+_TAG = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    text: str
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """Bytes to text: a BOM decides; else strict UTF-8; else the most likely legacy encoding."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        raise InputError(where, "binary data, not a subtitle file")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(where, "cannot tell the text encoding")
+    return str(best)
+
+
+def clean(text: str) -> str:
+    """Drop formatting tags (<i>, <font …>, {\\an8}) and collapse whitespace."""
+    return " ".join(_TAG.sub("", text).split())
+
+
+def parse_subtitles(path: Path) -> list[Cue]:
+    """Timed cues, sorted by start. Raises InputError naming the file when nothing usable is in it."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(where, f"too large for a subtitle file ({size} bytes)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(where, f"cannot read: {exc.strerror or exc}") from exc
+    text = decode_text(data, where).replace("\r\n", "\n").replace("\r", "\n")
+    is_vtt = text.lstrip("\ufeff \n").startswith("WEBVTT")
+    cues = _parse_vtt(text, where) if is_vtt else _parse_srt(text)
+    cues = sorted((c for c in cues if c.text and c.end > c.start >= 0), key=lambda c: (c.start, c.end))
+    if not cues:
+        raise InputError(where, "no subtitle cues could be read (expected SubRip .srt or WebVTT .vtt)")
+    return cues
+
+
+def _parse_srt(text: str) -> list[Cue]:
+    import srt
+
+    out = []
+    # ignore_errors: a broken block is skipped, the cues around it are kept
+    for sub in srt.parse(text, ignore_errors=True):
+        out.append(Cue(sub.start.total_seconds(), sub.end.total_seconds(), clean(sub.content)))
+    return out
+
+
+def _parse_vtt(text: str, where: str) -> list[Cue]:
+    import webvtt
+    from webvtt.errors import MalformedFileError
+
+    try:
+        captions = webvtt.from_buffer(io.StringIO(text)).captions
+    except MalformedFileError as exc:
+        raise InputError(where, f"malformed WebVTT: {exc}") from exc
+    return [Cue(_secs(c.start), _secs(c.end), clean(c.text)) for c in captions]
+
+
+def _secs(stamp: str) -> float:
+    parts = stamp.split(":")
+    seconds = float(parts[-1])
+    minutes = int(parts[-2]) if len(parts) >= 2 else 0
+    hours = int(parts[-3]) if len(parts) >= 3 else 0
+    return hours * 3600 + minutes * 60 + seconds
