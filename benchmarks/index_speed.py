@@ -25,7 +25,7 @@ import numpy as np
 from indexer.keyframes import ThumbSpool
 from indexer.media import FramePlan, iter_frames, probe
 from indexer.movie_spec import load_video_file
-from indexer.pipeline import PROFILES, Indexer
+from indexer.pipeline import PROFILES, Indexer, shot_ranges, write_keyframes
 from indexer.scenes import group_scenes
 from indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
 from search.store import open_store
@@ -85,15 +85,13 @@ def main() -> int:
         else:
             tn_out = None
         pass_total = time.perf_counter() - t_all
-        idx = Indexer.__new__(Indexer)
-        idx.profile = profile
         t = time.perf_counter()
-        ranges = idx._shot_ranges(c_out, tn_out, stats, len(stats.times), info.fps)
+        ranges = shot_ranges(profile, c_out, tn_out, stats, info.fps)
         timers["boundaries"] = time.perf_counter() - t
         t = time.perf_counter()
         out = Path(tmp) / "thumbs"
         out.mkdir()
-        _, feats = idx._keyframes(ranges, stats.times, spool, out)
+        _, feats = write_keyframes(ranges, stats.times, spool, out)
         timers["keyframe select+write"] = time.perf_counter() - t
         t = time.perf_counter()
         scenes = group_scenes(np.stack(feats), profile.scenes)

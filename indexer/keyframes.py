@@ -42,6 +42,7 @@ class ThumbSpool:
     def __init__(self, path: Path):
         self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._reader = None
         self._offsets: dict[int, tuple[int, int]] = {}
         self._pos = 0
 
@@ -56,11 +57,13 @@ class ThumbSpool:
 
     def read(self, index: int) -> bytes:
         self._fh.flush()
+        if self._reader is None:
+            self._reader = open(self.path, "rb")  # noqa: SIM115 - closed in close()
         off, n = self._offsets[index]
-        with open(self.path, "rb") as fh:
-            fh.seek(off)
-            return fh.read(n)
+        self._reader.seek(off)
+        return self._reader.read(n)
 
     def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        for fh in (self._fh, self._reader):
+            if fh is not None and not fh.closed:
+                fh.close()

@@ -7,7 +7,6 @@ scaled by libswscale, never in Python.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,8 +16,6 @@ import av
 import numpy as np
 
 from indexer.errors import InputError
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

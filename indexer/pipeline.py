@@ -8,8 +8,8 @@ folder; a rerun with the same fingerprint picks up from there. Idempotent: an un
 
 from __future__ import annotations
 
+import io
 import json
-import logging
 import os
 import shutil
 import signal
@@ -30,11 +30,9 @@ from indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
 from indexer.media import FramePlan, MediaInfo, iter_frames, probe
 from indexer.movie_spec import MovieSpec
 from indexer.scenes import SceneParams, group_scenes
-from indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
+from indexer.shot_detectors import ContentShotDetector, DetectorOutput, FrameStats, TransNetShotDetector
 from indexer.subtitles import parse_subtitles
 from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
-
-log = logging.getLogger("cinesearch.indexer")
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,9 @@ class Indexer:
         self.progress = progress
 
     # -- public --------------------------------------------------------------------------------
-    def index(self, spec: MovieSpec) -> Outcome:
+    def index(self, spec: MovieSpec, info: MediaInfo | None = None) -> Outcome:
+        """Index one movie. `info` is the probe the caller already made, if any (probing opens the
+        file and decodes a frame, so it is not repeated)."""
         t0 = time.perf_counter()
         stat = spec.video.stat()
         source = str(spec.video)
@@ -111,7 +111,7 @@ class Indexer:
             if existing.source != source and existing.content_hash != video_hash:
                 raise InputError(source, f"movie id {spec.id!r} is already used by {existing.source}; give this "
                                          f"movie its own \"id\" in movie.json, or 'cinesearch remove {spec.id}' first")
-        info = probe(spec.video)
+        info = info or probe(spec.video)
         texts = [TextSegment("subtitle", p.name, c.start, c.end, c.text)
                  for p in spec.subtitles for c in parse_subtitles(p)]  # unreadable files fail here, early
         staging = self.store.staging_dir(spec.id)
@@ -127,8 +127,7 @@ class Indexer:
                 raise
             _write_json(staging / "checkpoint.json", {"fingerprint": fingerprint, "plan": plan.__dict__})
         _fault("checkpoint")
-        bundle = self._bundle(spec, info, plan, video_hash, fingerprint, stat)
-        bundle.texts = texts
+        bundle = self._bundle(spec, info, plan, video_hash, fingerprint, stat, texts)
         self.store.put_movie(bundle, staging / "thumbs")
         shutil.rmtree(staging, ignore_errors=True)
         return Outcome(spec.id, "resumed" if resumed else "indexed", len(bundle.shots), len(bundle.scenes),
@@ -172,11 +171,10 @@ class Indexer:
                 if frame.index == half:
                     _fault("decode")
             n = len(stats.times)
-            ranges = self._shot_ranges(content.finish(), transnet.finish() if transnet else None, stats, n,
-                                       info.fps)
+            ranges = shot_ranges(p, content.finish(), transnet.finish() if transnet else None, stats, info.fps)
             step = float(np.median(np.diff(stats.times))) if n > 1 else (1.0 / info.fps if info.fps else 0.04)
             end_time = stats.times[-1] + step
-            keyframes, features = self._keyframes(ranges, stats.times, spool, staging / "thumbs")
+            keyframes, features = write_keyframes(ranges, stats.times, spool, staging / "thumbs")
         finally:
             bar.close()
             spool.close()
@@ -184,38 +182,8 @@ class Indexer:
         return ShotPlan(n_frames=n, times=stats.times, ranges=ranges, keyframes=keyframes,
                         features=[f.tolist() for f in features], end_time=end_time)
 
-    def _shot_ranges(self, content, transnet, stats: FrameStats, n: int, fps: float) -> list[tuple[int, int]]:
-        fps = fps if fps > 0 else 25.0
-        # Full profile: the learned detector leads and the pixel detector sharpens hard cuts.
-        cuts = B.fuse_cuts(transnet.spans, content.cuts, transnet.scores, n) if transnet else content.cuts
-        luma = np.asarray(stats.mean_luma, np.float32)
-        dark = B.dark_frames(luma, np.asarray(stats.dark_fraction, np.float32))
-        black = B.runs(dark)
-        fades = B.fade_spans(luma, dark, max_ramp=round(2 * fps))
-        cuts = B.collapse_black_gaps(cuts, black, fades, n)
-        cuts = B.merge_close_cuts(cuts, max(2, round(self.profile.min_shot_seconds * fps)), n)
-        return B.cuts_to_ranges(cuts, n)
-
-    def _keyframes(self, ranges, times, spool: ThumbSpool, out_dir: Path):
-        available = spool.indices()
-        keyframes: list[list[tuple[int, float, str]]] = []
-        features: list[np.ndarray] = []
-        for i, (s, e) in enumerate(ranges):
-            kfs, hists = [], []
-            for k, target in enumerate(keyframe_targets(s, e)):
-                idx = nearest_available(target, available, s, e)
-                data = spool.read(idx)
-                name = f"s{i:05d}_k{k}.jpg"
-                (out_dir / name).write_bytes(data)
-                with Image.open(out_dir / name) as im:
-                    hists.append(color_histogram(np.asarray(im.convert("RGB"))))
-                kfs.append((idx, float(times[idx]), name))
-            keyframes.append(kfs)
-            features.append(shot_feature(hists))
-        return keyframes, features
-
     def _bundle(self, spec: MovieSpec, info: MediaInfo, plan: ShotPlan, video_hash: str, fingerprint: str,
-                stat: os.stat_result) -> MovieBundle:
+                stat: os.stat_result, texts: list[TextSegment]) -> MovieBundle:
         times = plan.times
         shots: list[Shot] = []
         for i, (s, e) in enumerate(plan.ranges):
@@ -233,7 +201,46 @@ class Indexer:
             profile=self.profile.name, duration=plan.end_time, n_frames=plan.n_frames, media=media,
             meta=spec.meta, title=spec.title or spec.meta.get("title") or spec.video.stem, year=spec.year)
         return MovieBundle(movie=movie, shots=shots, scenes=scenes, source_size=stat.st_size,
-                           source_mtime_ns=stat.st_mtime_ns)
+                           source_mtime_ns=stat.st_mtime_ns, texts=texts)
+
+
+def shot_ranges(profile: Profile, content: DetectorOutput, transnet: DetectorOutput | None, stats: FrameStats,
+                fps: float) -> list[tuple[int, int]]:
+    """Detector evidence -> shots as frame ranges: fusion (full profile), fades through black,
+    short-shot merging. Pure apart from the profile's parameters."""
+    n = len(stats.times)
+    fps = fps if fps > 0 else 25.0
+    # Full profile: the learned detector leads and the pixel detector sharpens hard cuts.
+    cuts = B.fuse_cuts(transnet.spans, content.cuts, transnet.scores, n) if transnet else content.cuts
+    luma = np.asarray(stats.mean_luma, np.float32)
+    dark = B.dark_frames(luma, np.asarray(stats.dark_fraction, np.float32))
+    black = B.runs(dark)
+    fades = B.fade_spans(luma, dark, max_ramp=round(2 * fps))
+    cuts = B.collapse_black_gaps(cuts, black, fades, n)
+    cuts = B.merge_close_cuts(cuts, max(2, round(profile.min_shot_seconds * fps)), n)
+    return B.cuts_to_ranges(cuts, n)
+
+
+def write_keyframes(ranges: list[tuple[int, int]], times: list[float], spool: ThumbSpool,
+                    out_dir: Path) -> tuple[list[list[tuple[int, float, str]]], list[np.ndarray]]:
+    """Pick 3 spooled thumbnails per shot, write them as the shot's keyframes, and return them with
+    each shot's colour feature (computed from the bytes in hand, not re-read from disk)."""
+    available = spool.indices()
+    keyframes: list[list[tuple[int, float, str]]] = []
+    features: list[np.ndarray] = []
+    for i, (s, e) in enumerate(ranges):
+        kfs, hists = [], []
+        for k, target in enumerate(keyframe_targets(s, e)):
+            idx = nearest_available(target, available, s, e)
+            data = spool.read(idx)
+            name = f"s{i:05d}_k{k}.jpg"
+            (out_dir / name).write_bytes(data)
+            with Image.open(io.BytesIO(data)) as im:
+                hists.append(color_histogram(np.asarray(im.convert("RGB"))))
+            kfs.append((idx, float(times[idx]), name))
+        keyframes.append(kfs)
+        features.append(shot_feature(hists))
+    return keyframes, features
 
 
 def _write_json(path: Path, data: dict) -> None:

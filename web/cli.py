@@ -112,12 +112,12 @@ def _fmt_time(t: float) -> str:
 # -- commands --------------------------------------------------------------------------------------
 def cmd_index(args) -> int:
     from indexer.errors import InputError
-    from indexer.media import probe
+    from indexer.media import MediaInfo, probe
     from indexer.movie_spec import MovieSpec, discover
     from indexer.pipeline import Indexer
 
     errors: list[InputError] = []
-    specs: list[MovieSpec] = []
+    specs: list[tuple[MovieSpec, MediaInfo]] = []
     seen: dict[str, Path] = {}
     for item in discover(args.paths):
         if isinstance(item, InputError):
@@ -127,12 +127,12 @@ def cmd_index(args) -> int:
                                                       f"give one of them an \"id\" in movie.json"))
         else:
             try:
-                probe(item.video)  # fail fast, before the library is touched
+                info = probe(item.video)  # fail fast, before the library is touched
             except InputError as exc:
                 errors.append(exc)
                 continue
             seen[item.id] = item.video
-            specs.append(item)
+            specs.append((item, info))
     for exc in errors:
         print(f"cinesearch: error: {exc}", file=sys.stderr)
     outcomes = []
@@ -142,9 +142,9 @@ def cmd_index(args) -> int:
             with store.writer():
                 store.collect_garbage()
                 indexer = Indexer(store, args.profile, progress=not args.no_progress)
-                for spec in specs:
+                for spec, info in specs:
                     try:
-                        outcome = indexer.index(spec)
+                        outcome = indexer.index(spec, info)
                     except InputError as exc:
                         errors.append(exc)
                         print(f"cinesearch: error: {exc}", file=sys.stderr)

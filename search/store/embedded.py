@@ -216,15 +216,20 @@ class EmbeddedStore(Store):
         shutil.rmtree(self.staging_dir(movie_id), ignore_errors=True)
         return gone
 
+    def _orphan_runs(self) -> list[Path]:
+        """Thumbnail run folders that no committed movie points to (left by a crash mid-commit)."""
+        live = {r[0] for r in self._conn.execute("SELECT thumbs_dir FROM movies")}
+        thumbs = self.root / "thumbs"
+        return [run for movie_dir in (sorted(thumbs.iterdir()) if thumbs.is_dir() else [])
+                for run in sorted(movie_dir.iterdir()) if run.relative_to(self.root).as_posix() not in live]
+
     def collect_garbage(self) -> list[str]:
         removed: list[str] = []
-        live = {r[0]: r[1] for r in self._conn.execute("SELECT id, thumbs_dir FROM movies")}
+        for run in self._orphan_runs():
+            shutil.rmtree(run, ignore_errors=True)
+            removed.append(run.relative_to(self.root).as_posix())
         thumbs = self.root / "thumbs"
-        for movie_dir in sorted(thumbs.iterdir()) if thumbs.is_dir() else []:
-            for run in sorted(movie_dir.iterdir()):
-                if run.relative_to(self.root).as_posix() != live.get(movie_dir.name):
-                    shutil.rmtree(run, ignore_errors=True)
-                    removed.append(run.relative_to(self.root).as_posix())
+        for movie_dir in thumbs.iterdir() if thumbs.is_dir() else []:
             if not any(movie_dir.iterdir()):
                 movie_dir.rmdir()
         return removed
@@ -240,12 +245,8 @@ class EmbeddedStore(Store):
             report.errors.append(f"catalogue: dangling reference in {row[0]} row {row[1]}")
         for movie in self.list_movies():
             self._check_movie(movie, report)
-        live = {m.thumbs_dir for m in self.list_movies()}
-        thumbs = self.root / "thumbs"
-        for movie_dir in sorted(thumbs.iterdir()) if thumbs.is_dir() else []:
-            for run in sorted(movie_dir.iterdir()):
-                if run.relative_to(self.root).as_posix() not in live:
-                    report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
+        for run in self._orphan_runs():
+            report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
         staging = self.root / "staging"
         for left in sorted(staging.iterdir()) if staging.is_dir() else []:
             report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "

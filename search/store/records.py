@@ -85,7 +85,6 @@ class Movie:
     thumbs_dir: str = ""
     n_shots: int = 0
     n_scenes: int = 0
-
     n_texts: int = 0
 
     def as_dict(self) -> dict[str, Any]:
