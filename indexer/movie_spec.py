@@ -23,6 +23,9 @@ VIDEO_EXTENSIONS = frozenset({
 _ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$")
 
 
+_AD_NAME = re.compile(r"(^|[._-])(ad|audio[._-]?description|description)([._-]|$)", re.IGNORECASE)
+
+
 def slugify(name: str) -> str:
     """The default movie id: lower case, every run of characters other than a-z0-9 becomes '-'."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -48,13 +51,14 @@ class MovieSpec:
     title: str | None = None
     year: int | None = None
     subtitles: list[Path] = field(default_factory=list)
+    descriptions: list[Path] = field(default_factory=list)   # audio-description tracks (.srt/.vtt)
     script: Path | None = None
     cast: list[CastMember] = field(default_factory=list)
 
     def side_files(self) -> list[Path]:
         """Every file besides the video whose content defines the movie (for the fingerprint)."""
         files = [p for p in (self.meta_file, self.script) if p is not None]
-        files += self.subtitles
+        files += self.subtitles + self.descriptions
         files += [c.portrait for c in self.cast if c.portrait is not None]
         return files
 
@@ -175,6 +179,14 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
         subs_raw = [subs_raw]
         meta = {**meta, "subtitles": subs_raw}
     subtitles = [v.file(s, f"subtitles[{i}]") for i, s in enumerate(v.opt_str_list(meta, "subtitles") or [])]
+    ad_raw = meta.get("audio_description")
+    if isinstance(ad_raw, str):
+        meta = {**meta, "audio_description": [ad_raw]}
+    descriptions = [v.file(s, f"audio_description[{i}]")
+                    for i, s in enumerate(v.opt_str_list(meta, "audio_description") or [])]
+    # a subtitles entry named like an audio-description track (movie.ad.srt, movie.description.vtt) is one
+    descriptions += [p for p in subtitles if _AD_NAME.search(p.name) and p not in descriptions]
+    subtitles = [p for p in subtitles if p not in descriptions]
     script_name = v.opt_str(meta, "script")
     script = v.file(script_name, "script") if script_name is not None else None
 
@@ -198,7 +210,7 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
 
     return MovieSpec(
         id=movie_id or slugify(folder.name), video=video, folder=folder, meta_file=meta_file, meta=meta,
-        title=title, year=year, subtitles=subtitles, script=script, cast=cast,
+        title=title, year=year, subtitles=subtitles, descriptions=descriptions, script=script, cast=cast,
     )
 
 

@@ -1,13 +1,21 @@
-"""Index one movie: probe -> one decode pass feeding the shot detectors -> boundaries -> keyframes
--> scenes -> one atomic write to the store.
+"""Index one movie, in layers that are each recomputed only when their inputs change:
 
-Resumable: after the expensive pass, shots and keyframes are checkpointed in the movie's staging
-folder; a rerun with the same fingerprint picks up from there. Idempotent: an unchanged movie
-(same fingerprint) is skipped. Atomic: the store swaps the movie in one transaction.
+    shots   probe -> one decode pass feeding the shot detectors -> boundaries -> keyframes
+    vision  keyframes -> EfficientNet-Lite3 labels + appearance, SSD objects, OCR (no decoding)
+    clip    keyframes -> CLIP shot embeddings (when a CLIP model is configured)
+    speech  audio -> transcript (only when the movie has no subtitles)
+    text    subtitles, descriptions, transcript, OCR, concepts, script, synopsis, plot
+            -> placed on shots/scenes, aligned, embedded; scenes grouped
+    -> one atomic write to the store.
+
+Each layer's fingerprint covers its inputs. A layer whose fingerprint matches the stored movie is
+taken from the store (adding a subtitle file re-runs only the text layer); a layer finished in an
+interrupted run is taken from the staging checkpoint (resumable); an unchanged movie is skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -15,7 +23,7 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +33,23 @@ from tqdm import tqdm
 from indexer import boundaries as B
 from indexer.appearance import color_histogram, shot_feature
 from indexer.errors import InputError
-from indexer.fingerprint import PIPELINE_VERSION, file_hash, movie_fingerprint
+from indexer.fingerprint import PIPELINE_VERSION, file_hash
 from indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
 from indexer.media import FramePlan, MediaInfo, iter_frames, probe
 from indexer.movie_spec import MovieSpec
 from indexer.scenes import SceneParams, group_scenes
 from indexer.shot_detectors import ContentShotDetector, DetectorOutput, FrameStats, TransNetShotDetector
+from indexer.speech import transcribe
+from indexer.story_text import script_units, split_sentences, synopsis_units
 from indexer.subtitles import parse_subtitles
+from indexer.text_layer import align_untimed, attach_timed, dialogue_gaps, embed_texts, scene_texts
+from indexer.understand import ShotVision, VisionPlan, clip_available, run_clip, run_vision
+from models.clip import clip_identity
+from models.registry import ModelUnavailable, optional, resolve
+from models.text_embed import load_text_embedder
 from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
+
+LAYER_VERSIONS = {"shots": "2", "vision": "1", "clip": "1", "speech": "1", "text": "1"}
 
 
 @dataclass(frozen=True)
@@ -46,11 +63,15 @@ class Profile:
     thumb_height: int = 288
     thumb_fps: float = 8.0
     scenes: SceneParams = field(default_factory=SceneParams)
+    vision: VisionPlan = field(default_factory=VisionPlan)
+    speech_model: str = "whisper-tiny.en"
+    speech_beam: int = 1
 
 
 PROFILES: dict[str, Profile] = {
     "fast": Profile("fast", transnet=False),
-    "full": Profile("full", transnet=True),
+    "full": Profile("full", transnet=True, vision=VisionPlan(detect_keyframes=(0, 1, 2), ocr_keyframes=(0, 1, 2)),
+                    speech_model="whisper-base", speech_beam=5),
 }
 
 
@@ -62,23 +83,35 @@ class ShotPlan:
     times: list[float]
     ranges: list[tuple[int, int]]
     keyframes: list[list[tuple[int, float, str]]]   # per shot: (frame, time, file name)
-    features: list[list[float]]
+    features: list[list[float]]                     # colour features (fallback appearance)
     end_time: float
+
+
+@dataclass
+class ShotLayer:
+    """The shots of a movie with keyframe files in the staging thumbs folder."""
+
+    n_frames: int
+    end_time: float
+    shots: list[Shot]
+    colour: list[list[float]]
 
 
 @dataclass
 class Outcome:
     movie_id: str
-    status: str                 # indexed | resumed | unchanged
+    status: str                 # indexed | resumed | updated | unchanged
     shots: int = 0
     scenes: int = 0
     duration: float = 0.0
     seconds: float = 0.0
     source: str = ""
+    stages: dict[str, str] = field(default_factory=dict)   # layer -> ran | reused | resumed | skipped | off
 
     def as_dict(self) -> dict:
         return {"id": self.movie_id, "status": self.status, "shots": self.shots, "scenes": self.scenes,
-                "duration": round(self.duration, 3), "seconds": round(self.seconds, 3), "source": self.source}
+                "duration": round(self.duration, 3), "seconds": round(self.seconds, 3), "source": self.source,
+                "stages": self.stages}
 
 
 def _fault(point: str) -> None:
@@ -88,11 +121,66 @@ def _fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _h(*parts: object) -> str:
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+def _available(name: str) -> bool:
+    try:
+        resolve(name)
+        return True
+    except ModelUnavailable:
+        return False
+
+
+class Checkpoint:
+    """Finished layers of an interrupted run, in the movie's staging folder, each saved with the
+    fingerprint it was computed for."""
+
+    def __init__(self, staging: Path):
+        self.dir = staging
+        self.path = staging / "checkpoint.json"
+        try:
+            self.data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.data = {}
+
+    def get(self, layer: str, fingerprint: str):
+        entry = self.data.get(layer)
+        return entry["value"] if entry and entry.get("fingerprint") == fingerprint else None
+
+    def put(self, layer: str, fingerprint: str, value) -> None:
+        self.data[layer] = {"fingerprint": fingerprint, "value": value}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data))
+        os.replace(tmp, self.path)
+
+
 class Indexer:
     def __init__(self, store: Store, profile: str | Profile = "fast", progress: bool = True):
         self.store = store
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.progress = progress
+
+    # -- fingerprints --------------------------------------------------------------------------
+    def fingerprints(self, spec: MovieSpec, video_hash: str) -> dict[str, str]:
+        """One fingerprint per layer, each covering exactly that layer's inputs (and which models
+        were available, so installing one later re-runs its layer)."""
+        p = self.profile
+        shots = _h("shots", LAYER_VERSIONS["shots"], PIPELINE_VERSION, p.name, video_hash)
+        models = [m for m in ("efficientnet-lite3", "ssd-mobilenet-coco", "rapidocr") if _available(m)]
+        vision = _h("vision", LAYER_VERSIONS["vision"], shots, p.vision, *models)
+        clip_id = clip_identity()
+        clip = _h("clip", LAYER_VERSIONS["clip"], shots, clip_id) if clip_id else "off"
+        if spec.subtitles:
+            speech = "subtitled"
+        elif not _available(p.speech_model):
+            speech = "off"
+        else:
+            speech = _h("speech", LAYER_VERSIONS["speech"], video_hash, p.speech_model, p.speech_beam)
+        side = sorted(f"{f.name}:{file_hash(f)}" for f in spec.side_files())
+        text = _h("text", LAYER_VERSIONS["text"], shots, vision, clip, speech, _available("minilm"), *side)
+        return {"shots": shots, "vision": vision, "clip": clip, "speech": speech, "text": text}
 
     # -- public --------------------------------------------------------------------------------
     def index(self, spec: MovieSpec, info: MediaInfo | None = None) -> Outcome:
@@ -102,49 +190,195 @@ class Indexer:
         stat = spec.video.stat()
         source = str(spec.video)
         video_hash = self.store.cached_hash(source, stat.st_size, stat.st_mtime_ns) or file_hash(spec.video)
-        fingerprint = movie_fingerprint(video_hash, spec.side_files(), self.profile.name)
+        fps = self.fingerprints(spec, video_hash)
         existing = self.store.get_movie(spec.id)
         if existing is not None:
-            if existing.fingerprint == fingerprint:
+            if existing.fingerprint == fps["text"]:
                 return Outcome(spec.id, "unchanged", existing.n_shots, existing.n_scenes, existing.duration,
                                time.perf_counter() - t0, existing.source)
             if existing.source != source and existing.content_hash != video_hash:
                 raise InputError(source, f"movie id {spec.id!r} is already used by {existing.source}; give this "
                                          f"movie its own \"id\" in movie.json, or 'cinesearch remove {spec.id}' first")
+        # Unreadable side files fail here, before any work and before the library is touched.
+        cues = [TextSegment("subtitle", p.name, c.start, c.end, c.text) for p in spec.subtitles
+                for c in parse_subtitles(p)]
+        cues += [TextSegment("description", p.name, c.start, c.end, c.text) for p in spec.descriptions
+                 for c in parse_subtitles(p)]
+        script = _read_script(spec)
         info = info or probe(spec.video)
-        texts = [TextSegment("subtitle", p.name, c.start, c.end, c.text)
-                 for p in spec.subtitles for c in parse_subtitles(p)]  # unreadable files fail here, early
+        stages: dict[str, str] = {}
         staging = self.store.staging_dir(spec.id)
-        plan, resumed = self._load_checkpoint(staging, fingerprint), True
-        if plan is None:
-            resumed = False
+        ck = Checkpoint(staging)
+        if ck.get("shots", fps["shots"]) is None or not (staging / "thumbs").is_dir():
             shutil.rmtree(staging, ignore_errors=True)
             (staging / "thumbs").mkdir(parents=True)
-            try:
-                plan = self._analyse(spec, info, staging)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            _write_json(staging / "checkpoint.json", {"fingerprint": fingerprint, "plan": plan.__dict__})
-        _fault("checkpoint")
-        bundle = self._bundle(spec, info, plan, video_hash, fingerprint, stat, texts)
-        self.store.put_movie(bundle, staging / "thumbs")
-        shutil.rmtree(staging, ignore_errors=True)
-        return Outcome(spec.id, "resumed" if resumed else "indexed", len(bundle.shots), len(bundle.scenes),
-                       plan.end_time, time.perf_counter() - t0, source)
+            ck = Checkpoint(staging)
+        old = existing if existing is not None and existing.layers.get("shots") == fps["shots"] else None
+        old_shots = self.store.get_shots(spec.id) if old else []
+        old_texts = self.store.get_texts(spec.id, vectors=True) if existing is not None else []
 
-    # -- stages --------------------------------------------------------------------------------
-    def _load_checkpoint(self, staging: Path, fingerprint: str) -> ShotPlan | None:
+        layer = self._shots_layer(spec, info, staging, ck, fps["shots"], old_shots, stages)
+        vision = self._vision_layer(layer, staging, ck, fps["vision"], old, old_shots, old_texts, stages)
+        visual = self._clip_layer(layer, staging, ck, fps["clip"], old, old_shots, stages)
+        transcript = self._speech_layer(spec, info, ck, fps["speech"], existing, old_texts, stages)
+        bundle = self._text_layer(spec, layer, vision, visual, transcript, cues, script, old_texts, stages)
+        movie = Movie(
+            id=spec.id, source=source, content_hash=video_hash, fingerprint=fps["text"], profile=self.profile.name,
+            duration=layer.end_time, n_frames=layer.n_frames,
+            media=info.as_dict() | {"pipeline": PIPELINE_VERSION}, meta=spec.meta,
+            title=spec.title or spec.meta.get("title") or spec.video.stem,
+            year=spec.year, layers=fps)
+        shots, scenes, texts = bundle
+        self.store.put_movie(MovieBundle(movie=movie, shots=shots, scenes=scenes, source_size=stat.st_size,
+                                         source_mtime_ns=stat.st_mtime_ns, texts=texts), staging / "thumbs")
+        shutil.rmtree(staging, ignore_errors=True)
+        status = "updated" if existing is not None and old else \
+            "resumed" if "resumed" in stages.values() else "indexed"
+        return Outcome(spec.id, status, len(shots), len(scenes), layer.end_time, time.perf_counter() - t0, source,
+                       stages)
+
+    # -- layers --------------------------------------------------------------------------------
+    def _shots_layer(self, spec: MovieSpec, info: MediaInfo, staging: Path, ck: Checkpoint, fp: str,
+                     old_shots: list[Shot], stages: dict[str, str]) -> ShotLayer:
+        saved = ck.get("shots", fp)
+        if saved is not None:
+            stages["shots"] = "resumed"
+            return _shot_layer_from_plan(ShotPlan(**saved))
+        if old_shots:
+            stages["shots"] = "reused"
+            layer = self._reuse_shots(old_shots, staging / "thumbs")
+            ck.put("shots", fp, asdict(_plan_from_layer(layer)))
+            return layer
+        stages["shots"] = "ran"
+        plan = self._analyse(spec, info, staging)
+        ck.put("shots", fp, asdict(plan))
+        _fault("checkpoint")
+        return _shot_layer_from_plan(plan)
+
+    def _reuse_shots(self, old_shots: list[Shot], thumbs: Path) -> ShotLayer:
+        """The stored shots, their keyframe files linked (not copied) into the new run's folder."""
+        shots = []
+        for s in old_shots:
+            kfs = []
+            for kf in s.keyframes:
+                name = Path(kf.path).name
+                src, dst = self.store.root / kf.path, thumbs / name
+                if not dst.exists():
+                    try:
+                        os.link(src, dst)
+                    except OSError:
+                        shutil.copyfile(src, dst)
+                kfs.append(Keyframe(kf.time, kf.frame, name))
+            shots.append(Shot(s.index, s.start, s.end, s.start_frame, s.end_frame, kfs))
+        movie_end = old_shots[-1].end
+        colour = [s.appearance.tolist() if s.appearance is not None else [0.0] for s in old_shots]
+        return ShotLayer(n_frames=old_shots[-1].end_frame, end_time=movie_end, shots=shots, colour=colour)
+
+    def _keyframe_files(self, layer: ShotLayer, staging: Path) -> list[list[tuple[float, Path]]]:
+        return [[(kf.time, staging / "thumbs" / kf.path) for kf in s.keyframes] for s in layer.shots]
+
+    def _vision_layer(self, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str, old: Movie | None,
+                      old_shots: list[Shot], old_texts: list[TextSegment], stages: dict[str, str]) -> list[ShotVision]:
+        saved = ck.get("vision", fp)
+        if saved is not None:
+            stages["vision"] = "resumed"
+            return [ShotVision(**v) for v in saved]
+        if old is not None and old.layers.get("vision") == fp:
+            stages["vision"] = "reused"
+            return _vision_from_store(old_shots, old_texts)
+        stages["vision"] = "ran"
+        bar = self._bar(len(layer.shots), "understand", "shot")
         try:
-            data = json.loads((staging / "checkpoint.json").read_text())
-        except (OSError, ValueError):
+            vision = run_vision(self._keyframe_files(layer, staging), self.profile.vision, bar.update)
+        finally:
+            bar.close()
+        ck.put("vision", fp, [asdict(v) for v in vision])
+        return vision
+
+    def _clip_layer(self, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str, old: Movie | None,
+                    old_shots: list[Shot], stages: dict[str, str]) -> np.ndarray | None:
+        if fp == "off":
+            run_clip([])   # says once that CLIP is off and how to turn it on
+            stages["clip"] = "off"
             return None
-        if data.get("fingerprint") != fingerprint or not (staging / "thumbs").is_dir():
-            return None
-        plan = ShotPlan(**data["plan"])
-        plan.ranges = [tuple(r) for r in plan.ranges]
-        missing = [n for kfs in plan.keyframes for (_, _, n) in kfs if not (staging / "thumbs" / n).is_file()]
-        return None if missing else plan
+        saved = ck.get("clip", fp)
+        if saved is not None:
+            stages["clip"] = "resumed"
+            return np.asarray(saved, np.float32)
+        if old is not None and old.layers.get("clip") == fp and all(s.visual is not None for s in old_shots):
+            stages["clip"] = "reused"
+            return np.stack([s.visual for s in old_shots])
+        visual = run_clip(self._keyframe_files(layer, staging)) if clip_available() else None
+        stages["clip"] = "ran" if visual is not None else "off"
+        if visual is not None:
+            ck.put("clip", fp, visual.tolist())
+        return visual
+
+    def _speech_layer(self, spec: MovieSpec, info: MediaInfo, ck: Checkpoint, fp: str,
+                      existing: Movie | None, old_texts: list[TextSegment], stages: dict[str, str]
+                      ) -> list[TextSegment]:
+        if fp in ("subtitled", "off"):
+            stages["speech"] = "skipped (subtitles)" if fp == "subtitled" else "off"
+            if fp == "off":
+                optional(self.profile.speech_model, lambda: resolve(self.profile.speech_model))
+            return []
+        if not info.has_audio:
+            stages["speech"] = "skipped (no audio)"
+            return []
+        saved = ck.get("speech", fp)
+        if saved is not None:
+            stages["speech"] = "resumed"
+            return [TextSegment(**t) for t in saved]
+        if existing is not None and existing.layers.get("speech") == fp:
+            stages["speech"] = "reused"
+            return [TextSegment(t.kind, t.source, t.start, t.end, t.text, extra=t.extra)
+                    for t in old_texts if t.kind == "transcript"]
+        segments = transcribe(spec.video, self.profile.speech_model, self.profile.speech_beam)
+        stages["speech"] = "ran" if segments is not None else "off"
+        segments = segments or []
+        ck.put("speech", fp, [{"kind": t.kind, "source": t.source, "start": t.start, "end": t.end, "text": t.text,
+                               "extra": t.extra} for t in segments])
+        return segments
+
+    def _text_layer(self, spec: MovieSpec, layer: ShotLayer, vision: list[ShotVision], visual: np.ndarray | None,
+                    transcript: list[TextSegment], cues: list[TextSegment], script: str | None,
+                    old_texts: list[TextSegment], stages: dict[str, str]
+                    ) -> tuple[list[Shot], list[Scene], list[TextSegment]]:
+        stages["text"] = "ran"
+        shots = layer.shots
+        for i, (shot, v) in enumerate(zip(shots, vision, strict=True)):
+            shot.appearance = np.asarray(v.appearance if v.appearance is not None else layer.colour[i], np.float32)
+            shot.visual = None if visual is None else visual[i]
+        texts: list[TextSegment] = [*cues, *transcript]
+        for shot, v in zip(shots, vision, strict=True):
+            if v.concepts:
+                texts.append(TextSegment("concepts", "vision", shot.start, shot.end, v.concepts,
+                                         extra={"labels": v.labels, "objects": v.objects}))
+            for r in v.ocr:
+                texts.append(TextSegment("ocr", "rapidocr", shot.start, shot.end, r["text"],
+                                         extra={"time": r["time"], "box": r["box"], "score": r["score"]}))
+        texts = attach_timed(texts, shots)
+        feats = np.stack([s.appearance for s in shots]) if shots else np.zeros((0, 1), np.float32)
+        params = self.profile.scenes if vision and vision[0].appearance is not None else SceneParams(threshold=0.5)
+        scene_ranges = group_scenes(feats, params, joined=dialogue_gaps(texts))
+        scenes = [Scene(j, shots[a].start, shots[b].end, a, b) for j, (a, b) in enumerate(scene_ranges)]
+        embedder = optional("minilm", load_text_embedder)
+        embed = embedder if embedder is not None else None
+        units = [TextSegment("script", spec.script.name, None, None, u) for u in script_units(script or "")] \
+            if spec.script else []
+        units += [TextSegment("synopsis", "movie.json", None, None, u)
+                  for u in synopsis_units(spec.meta.get("synopsis"))]
+        units = align_untimed(units, scenes, scene_texts(texts, scenes, len(shots)), embed)
+        plot = [TextSegment("plot", "movie.json", None, None, s) for s in split_sentences(spec.meta.get("plot") or "")]
+        texts += units + plot
+        known = {t.text: t.vector for t in old_texts if t.vector is not None and t.vector.shape == (384,)}
+        embed_texts(texts, embed, known)
+        return shots, scenes, texts
+
+    # -- the decode pass -----------------------------------------------------------------------
+    def _bar(self, total: int | None, what: str, unit: str):
+        return tqdm(total=total, unit=unit, desc=f"{what} [{self.profile.name}]", file=sys.stderr,
+                    disable=None if self.progress else True, leave=False, mininterval=0.5)
 
     def _analyse(self, spec: MovieSpec, info: MediaInfo, staging: Path) -> ShotPlan:
         p = self.profile
@@ -181,27 +415,6 @@ class Indexer:
             (staging / "spool.jpgs").unlink(missing_ok=True)
         return ShotPlan(n_frames=n, times=stats.times, ranges=ranges, keyframes=keyframes,
                         features=[f.tolist() for f in features], end_time=end_time)
-
-    def _bundle(self, spec: MovieSpec, info: MediaInfo, plan: ShotPlan, video_hash: str, fingerprint: str,
-                stat: os.stat_result, texts: list[TextSegment]) -> MovieBundle:
-        times = plan.times
-        shots: list[Shot] = []
-        for i, (s, e) in enumerate(plan.ranges):
-            end = times[e] if e < plan.n_frames else plan.end_time
-            shots.append(Shot(
-                index=i, start=float(times[s]), end=float(end), start_frame=s, end_frame=e,
-                keyframes=[Keyframe(time=t, frame=f, path=name) for (f, t, name) in plan.keyframes[i]],
-                appearance=np.asarray(plan.features[i], np.float32)))
-        feats = np.asarray(plan.features, np.float32)
-        scenes = [Scene(index=j, start=shots[a].start, end=shots[b].end, first_shot=a, last_shot=b)
-                  for j, (a, b) in enumerate(group_scenes(feats, self.profile.scenes))]
-        media = info.as_dict() | {"pipeline": PIPELINE_VERSION}
-        movie = Movie(
-            id=spec.id, source=str(spec.video), content_hash=video_hash, fingerprint=fingerprint,
-            profile=self.profile.name, duration=plan.end_time, n_frames=plan.n_frames, media=media,
-            meta=spec.meta, title=spec.title or spec.meta.get("title") or spec.video.stem, year=spec.year)
-        return MovieBundle(movie=movie, shots=shots, scenes=scenes, source_size=stat.st_size,
-                           source_mtime_ns=stat.st_mtime_ns, texts=texts)
 
 
 def shot_ranges(profile: Profile, content: DetectorOutput, transnet: DetectorOutput | None, stats: FrameStats,
@@ -247,3 +460,55 @@ def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data))
     os.replace(tmp, path)
+
+
+def _shot_layer_from_plan(plan: ShotPlan) -> ShotLayer:
+    times = plan.times
+    shots = []
+    for i, (s, e) in enumerate(plan.ranges):
+        end = times[e] if e < plan.n_frames else plan.end_time
+        shots.append(Shot(index=i, start=float(times[s]), end=float(end), start_frame=int(s), end_frame=int(e),
+                          keyframes=[Keyframe(time=t, frame=f, path=name) for (f, t, name) in plan.keyframes[i]]))
+    return ShotLayer(plan.n_frames, plan.end_time, shots, plan.features)
+
+
+def _plan_from_layer(layer: ShotLayer) -> ShotPlan:
+    """A checkpointable plan of reused shots (frame times known at shot starts only)."""
+    n = layer.n_frames
+    times = [0.0] * n
+    for s in layer.shots:
+        times[s.start_frame] = s.start
+        for kf in s.keyframes:
+            times[kf.frame] = kf.time
+    return ShotPlan(n_frames=n, times=times, ranges=[(s.start_frame, s.end_frame) for s in layer.shots],
+                    keyframes=[[(kf.frame, kf.time, kf.path) for kf in s.keyframes] for s in layer.shots],
+                    features=layer.colour, end_time=layer.end_time)
+
+
+def _vision_from_store(shots: list[Shot], texts: list[TextSegment]) -> list[ShotVision]:
+    out = [ShotVision(appearance=None if s.appearance is None else s.appearance.tolist()) for s in shots]
+    for t in texts:
+        if t.first_shot is None or not 0 <= t.first_shot < len(out):
+            continue
+        v = out[t.first_shot]
+        if t.kind == "concepts":
+            v.concepts = t.text
+            v.labels = [tuple(x) for x in t.extra.get("labels", [])]
+            v.objects = dict(t.extra.get("objects", {}))
+        elif t.kind == "ocr":
+            v.ocr.append({"text": t.text, **{k: t.extra.get(k) for k in ("score", "time", "box")}})
+    return out
+
+
+def _read_script(spec: MovieSpec) -> str | None:
+    if spec.script is None:
+        return None
+    from indexer.subtitles import decode_text
+
+    try:
+        data = spec.script.read_bytes()
+    except OSError as exc:
+        raise InputError(str(spec.script), f"cannot read the script: {exc.strerror or exc}") from exc
+    if len(data) > 20 * 1024 * 1024:
+        raise InputError(str(spec.script), "the script is over 20 MB; is it really a script?")
+    return decode_text(data, str(spec.script))

@@ -49,17 +49,20 @@ def boundary_similarity(features: np.ndarray, window: int) -> np.ndarray:
 
 
 def group_scenes(features: np.ndarray, params: SceneParams = SceneParams(),
-                 forced_breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
+                 forced_breaks: Sequence[int] = (), joined: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Group shots into scenes; returns inclusive (first_shot, last_shot) pairs covering all shots.
 
     `forced_breaks` are gaps (i = a break between shot i and i+1) that must be boundaries, for
-    example long silences between subtitle cues, when such cues exist.
+    example long silences between subtitle cues, when such cues exist. `joined` gaps may not be
+    boundaries: a line of dialogue that runs across the cut continues the scene (a shot /
+    reverse-shot exchange looks different on both sides but is one scene).
     """
     n = len(features)
     if n == 0:
         return []
     sims = boundary_similarity(features, params.window)
     breaks = {i for i in range(n - 1) if sims[i] < params.threshold}
+    breaks -= {int(i) for i in joined}
     breaks |= {int(i) for i in forced_breaks if 0 <= int(i) < n - 1}
     scenes = _segments(sorted(breaks), n)
     if params.min_shots > 1:

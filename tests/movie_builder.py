@@ -80,3 +80,91 @@ def hd_movie(seconds: int = 60) -> Path:
                  f"[0:v]{norm}[a];[1:v]{norm}[b];[2:v]{norm}[c];[a][b][c]concat=n=3:v=1:a=0,loop=loop=-1:size=32767,"
                  f"trim=0:{seconds}[v]", "-map", "[v]"], out)
     return out
+
+
+# -- a realistic "movie": real clips and real photos as shots, a spoken line, burned-in text ------
+SPOKEN = "Please bring the blue umbrella to the train station."
+SPOKEN_AT = 21.5
+CAPTION = "MEET ME AT THE LIGHTHOUSE"
+# (source, seconds, burned-in text): the shot list of the story movie, in order
+STORY_SHOTS: list[tuple[str, float, str]] = [
+    ("bikes.mp4", 3.0, ""), ("dog.jpg", 3.0, ""), ("horses.jpg", 3.0, ""), ("eagle.jpg", 3.0, ""),
+    ("giraffe.jpg", 3.0, CAPTION), ("kite.jpg", 3.0, ""), ("person.jpg", 3.0, ""), ("cityCC0.mpg", 4.0, ""),
+]
+# subtitle cues (start, end, text): each lies inside one shot
+STORY_CUES: list[tuple[float, float, str]] = [
+    (3.5, 5.5, "Look, the dog is waiting next to the bicycle."),
+    (15.5, 17.5, "The kites are dancing high above the beach."),
+    (SPOKEN_AT, 24.5, SPOKEN),
+]
+
+
+def story_spans() -> list[tuple[str, float, float, str]]:
+    """(source, start, end, caption) of each planted shot, in movie time."""
+    out, t = [], 0.0
+    for src, secs, caption in STORY_SHOTS:
+        out.append((src, t, t + secs, caption))
+        t += secs
+    return out
+
+
+def _photo_frame(src: Path, caption: str, dest: Path) -> Path:
+    from PIL import Image, ImageDraw, ImageFont
+
+    w, h = (int(v) for v in SIZE.split("x"))
+    with Image.open(src) as im:
+        im = im.convert("RGB")
+        im.thumbnail((w, h))
+        canvas = Image.new("RGB", (w, h))
+        canvas.paste(im, ((w - im.width) // 2, (h - im.height) // 2))
+    if caption:
+        draw = ImageDraw.Draw(canvas)
+        font = ImageFont.load_default(size=40)
+        box = draw.textbbox((0, 0), caption, font=font)
+        draw.text(((w - (box[2] - box[0])) // 2, h - 70), caption, font=font, fill=(255, 255, 255),
+                  stroke_width=3, stroke_fill=(0, 0, 0))
+    canvas.save(dest)
+    return dest
+
+
+def story_movie() -> Path:
+    """25 s at 640x360: bikes, six darknet photos held as shots (one with a burned-in caption) and
+    the city clip, with SPOKEN said by espeak-ng at SPOKEN_AT seconds. Every boundary, word and
+    caption has a known time (story_spans, STORY_CUES)."""
+    out = built("story.mp4")
+    if out.exists():
+        return out
+    work = built("story-parts")
+    work.mkdir(parents=True, exist_ok=True)
+    inputs: list[str] = []
+    chains: list[str] = []
+    for i, (src, secs, caption) in enumerate(STORY_SHOTS):
+        if src.endswith(".jpg"):
+            frame = _photo_frame(media(src), caption, work / f"{i}.png")
+            inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
+        else:
+            inputs += ["-t", str(secs), "-i", str(media(src))]
+        chains.append(f"[{i}:v]trim=0:{secs},setpts=PTS-STARTPTS," + _norm(f"v{i}"))
+    wav = work / "spoken.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), SPOKEN], check=True, capture_output=True)
+    n = len(STORY_SHOTS)
+    total = sum(secs for _, secs, _ in STORY_SHOTS)
+    inputs += ["-i", str(wav), "-f", "lavfi", "-t", str(total), "-i", "anullsrc=r=22050:cl=mono"]
+    delay = int(SPOKEN_AT * 1000)
+    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[v];" \
+        f"[{n}:a]adelay={delay}:all=1[s];[{n + 1}:a][s]amix=inputs=2:duration=first:normalize=0[a]"
+    tmp = out.with_name("story.part.mp4")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs, "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-t", str(total), str(tmp)], check=True)
+    tmp.replace(out)
+    return out
+
+
+def write_srt(path: Path, cues: list[tuple[float, float, str]]) -> Path:
+    def ts(t: float) -> str:
+        ms = round(t * 1000)
+        return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+    path.write_text("".join(f"{i}\n{ts(a)} --> {ts(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1)),
+                    encoding="utf-8")
+    return path

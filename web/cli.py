@@ -154,8 +154,9 @@ def cmd_index(args) -> int:
                         speed = outcome.duration / outcome.seconds if outcome.seconds else 0
                         extra = "" if outcome.status == "unchanged" else \
                             f" ({outcome.duration:.1f} s of video in {outcome.seconds:.1f} s, {speed:.1f}x real time)"
+                        stages = ", ".join(f"{k} {v}" for k, v in outcome.stages.items())
                         print(f"{outcome.status} {outcome.movie_id}: {outcome.shots} shots, "
-                              f"{outcome.scenes} scenes{extra}", file=sys.stderr)
+                              f"{outcome.scenes} scenes{extra}" + (f" [{stages}]" if stages else ""), file=sys.stderr)
         finally:
             store.close()
     _emit(args, {"movies": [o.as_dict() for o in outcomes],
@@ -199,10 +200,37 @@ def _movie_items(args, fetch, header: str, row) -> int:
 
 
 def cmd_shots(args) -> int:
-    return _movie_items(
-        args, lambda st, mid: st.get_shots(mid), f"{'#':>5} {'START':>10} {'END':>10} {'LENGTH':>7}  KEYFRAMES",
-        lambda s: f"{s.index:>5} {_fmt_time(s.start):>10} {_fmt_time(s.end):>10} {s.end - s.start:>7.2f}  "
-                  + " ".join(f"{k.time:.2f}" for k in s.keyframes))
+    """Shots with what each one shows and says: its texts (subtitle, transcript, OCR, concepts,
+    aligned script/synopsis) and which vectors it has."""
+    store = _open(args)
+    try:
+        _movie_or_fail(store, args.movie_id)
+        shots = store.get_shots(args.movie_id)
+        texts = store.get_texts(args.movie_id)
+    finally:
+        store.close()
+    per_shot: list[list] = [[] for _ in shots]
+    for t in texts:
+        if t.first_shot is None:
+            continue
+        for i in range(t.first_shot, min(t.last_shot, len(shots) - 1) + 1):
+            per_shot[i].append(t)
+    items = []
+    for shot, ts in zip(shots, per_shot, strict=True):
+        d = shot.as_dict()
+        d["texts"] = [{"kind": t.kind, "text": t.text, "start": d0["start"], "end": d0["end"],
+                       **{k: v for k, v in d0.items() if k not in ("kind", "text", "start", "end", "shots")}}
+                      for t in ts for d0 in [t.as_dict()]]
+        d["vectors"]["text"] = sum(1 for t in ts if t.kind in ("concepts", "ocr", "subtitle", "transcript"))
+        items.append(d)
+    lines = [f"{'#':>5} {'START':>10} {'END':>10} {'LENGTH':>7}  WHAT IT SHOWS AND SAYS"]
+    for shot, ts in zip(shots, per_shot, strict=True):
+        said = " | ".join(f"{t.kind}: {t.text}" for t in ts if t.kind != "concepts")
+        shows = next((t.text for t in ts if t.kind == "concepts"), "")
+        lines.append(f"{shot.index:>5} {_fmt_time(shot.start):>10} {_fmt_time(shot.end):>10} "
+                     f"{shot.end - shot.start:>7.2f}  {shows}" + (f"  [{said[:160]}]" if said else ""))
+    _emit(args, items, "\n".join(lines))
+    return EXIT_OK
 
 
 def cmd_scenes(args) -> int:

@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import numpy as np
+
 from search.store.records import CheckReport, Movie, MovieBundle, Scene, Shot, TextSegment
 
 
@@ -34,7 +36,20 @@ class Store(ABC):
     def get_scenes(self, movie_id: str) -> list[Scene]: ...
 
     @abstractmethod
-    def get_texts(self, movie_id: str) -> list[TextSegment]: ...
+    def get_texts(self, movie_id: str, vectors: bool = False) -> list[TextSegment]: ...
+
+    @abstractmethod
+    def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Shot row ids (what vector search returns) -> (movie id, shot index)."""
+
+    @abstractmethod
+    def lookup_texts(self, ids: list[int]) -> dict[int, tuple[str, TextSegment]]:
+        """Text row ids -> (movie id, text)."""
+
+    @abstractmethod
+    def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, row ids) of the k nearest vectors of `kind` (text | visual | appearance) for each
+        L2-normalised query row, by inner product."""
 
     @abstractmethod
     def staging_dir(self, movie_id: str) -> Path:

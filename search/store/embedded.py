@@ -1,7 +1,8 @@
 """The embedded backend: a library folder with a SQLite catalogue (WAL) and JPEG thumbnails.
 
 Layout of a library:
-    catalogue.sqlite     movies, shots, keyframes, scenes (+ -wal/-shm while open)
+    catalogue.sqlite     movies, shots, keyframes, scenes, texts, vectors as blobs (+ -wal/-shm while open)
+    vectors/<kind>-<dim>.faiss  faiss indexes derived from the catalogue's vectors (rebuildable)
     thumbs/<movie>/<run>/ keyframe JPEGs of the committed run of each movie
     staging/<movie>/      in-progress work of an interrupted or running index (resumable)
     .lock                 single-writer lock (fcntl)
@@ -19,12 +20,14 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from search.store.base import Store, StoreError
 from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot, TextSegment
 from search.store.schema import SCHEMA_VERSION, current_version, migrate
+from search.store.vectors import KINDS, IndexPolicy, VectorIndex
 
 CATALOGUE = "catalogue.sqlite"
 
@@ -45,6 +48,8 @@ class EmbeddedStore(Store):
         if version < SCHEMA_VERSION:
             with self.writer():
                 migrate(self._conn)
+        self.policy: IndexPolicy | None = None
+        self._indexes: dict[tuple[str, int], VectorIndex] = {}
 
     # -- setup -------------------------------------------------------------------------------
     def _create(self) -> None:
@@ -93,6 +98,7 @@ class EmbeddedStore(Store):
             duration=row["duration"], n_frames=row["n_frames"], media=json.loads(row["media_json"]),
             meta=json.loads(row["meta_json"]), indexed_at=row["indexed_at"], thumbs_dir=row["thumbs_dir"],
             n_shots=row["n_shots"], n_scenes=row["n_scenes"], n_texts=row["n_texts"],
+            layers=json.loads(row["layers_json"] or "{}"),
         )
 
     _MOVIE_SQL = """SELECT m.*,
@@ -111,7 +117,7 @@ class EmbeddedStore(Store):
     def get_shots(self, movie_id: str) -> list[Shot]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, idx, start_s, end_s, start_frame, end_frame, appearance FROM shots "
+                "SELECT id, idx, start_s, end_s, start_frame, end_frame, appearance, visual FROM shots "
                 "WHERE movie_id = ? ORDER BY idx", (movie_id,)).fetchall()
             kfs: dict[int, list[Keyframe]] = {}
             for k in conn.execute(
@@ -120,8 +126,8 @@ class EmbeddedStore(Store):
                 kfs.setdefault(k["shot_id"], []).append(Keyframe(k["time_s"], k["frame"], k["path"]))
         return [
             Shot(index=r["idx"], start=r["start_s"], end=r["end_s"], start_frame=r["start_frame"],
-                 end_frame=r["end_frame"], keyframes=kfs.get(r["id"], []),
-                 appearance=np.frombuffer(r["appearance"], np.float32) if r["appearance"] else None)
+                 end_frame=r["end_frame"], keyframes=kfs.get(r["id"], []), id=r["id"],
+                 appearance=_vec(r["appearance"]), visual=_vec(r["visual"]))
             for r in rows
         ]
 
@@ -132,12 +138,104 @@ class EmbeddedStore(Store):
                 "SELECT * FROM scenes WHERE movie_id = ? ORDER BY idx", (movie_id,))
         ]
 
-    def get_texts(self, movie_id: str) -> list[TextSegment]:
-        return [
-            TextSegment(r["kind"], r["source"], r["start_s"], r["end_s"], r["body"])
-            for r in self._conn.execute(
-                "SELECT * FROM texts WHERE movie_id = ? ORDER BY start_s IS NULL, start_s, id", (movie_id,))
-        ]
+    def get_texts(self, movie_id: str, vectors: bool = False) -> list[TextSegment]:
+        return [self._text(r, vectors) for r in self._conn.execute(
+            "SELECT * FROM texts WHERE movie_id = ? ORDER BY start_s IS NULL, start_s, id", (movie_id,))]
+
+    @staticmethod
+    def _text(r: sqlite3.Row, vectors: bool) -> TextSegment:
+        return TextSegment(r["kind"], r["source"], r["start_s"], r["end_s"], r["body"], first_shot=r["first_shot"],
+                           last_shot=r["last_shot"], confidence=r["confidence"],
+                           extra=json.loads(r["extra_json"]) if r["extra_json"] else {},
+                           vector=_vec(r["vec"]) if vectors else None, id=r["id"])
+
+    def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Catalogue shot ids (as faiss returns them) -> (movie id, shot index)."""
+        out: dict[int, tuple[str, int]] = {}
+        for chunk in _chunks([int(i) for i in ids if i >= 0]):
+            q = f"SELECT id, movie_id, idx FROM shots WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update({r["id"]: (r["movie_id"], r["idx"]) for r in self._conn.execute(q, chunk)})
+        return out
+
+    def lookup_texts(self, ids: list[int]) -> dict[int, tuple[str, TextSegment]]:
+        """Catalogue text ids -> (movie id, text segment)."""
+        out: dict[int, tuple[str, TextSegment]] = {}
+        for chunk in _chunks([int(i) for i in ids if i >= 0]):
+            q = f"SELECT * FROM texts WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update({r["id"]: (r["movie_id"], self._text(r, False)) for r in self._conn.execute(q, chunk)})
+        return out
+
+    # -- vectors -----------------------------------------------------------------------------
+    _VECTOR_SQL: ClassVar[dict[str, tuple[str, str]]] = {
+        "text": ("texts", "vec"), "visual": ("shots", "visual"), "appearance": ("shots", "appearance")}
+
+    def generation(self) -> int:
+        return int(self._conn.execute("SELECT value FROM state WHERE key = 'vectors_generation'").fetchone()[0])
+
+    def vector_dims(self, kind: str) -> list[int]:
+        table, col = self._VECTOR_SQL[kind]
+        return [r[0] // 4 for r in self._conn.execute(
+            f"SELECT DISTINCT length({col}) FROM {table} WHERE {col} IS NOT NULL")]
+
+    def _rows(self, kind: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        table, col = self._VECTOR_SQL[kind]
+        rows = self._conn.execute(f"SELECT id, {col} FROM {table} WHERE length({col}) = ? ORDER BY id",
+                                  (dim * 4,)).fetchall()
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        vecs = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), dim) if rows \
+            else np.zeros((0, dim), np.float32)
+        return ids, vecs
+
+    def _index(self, kind: str, dim: int) -> VectorIndex:
+        key = (kind, dim)
+        if key not in self._indexes:
+            self._indexes[key] = VectorIndex(self.root / "vectors", kind, dim, self.policy)
+        return self._indexes[key]
+
+    def vector_index(self, kind: str, dim: int) -> VectorIndex:
+        """The faiss index of one kind and dimension, current with the catalogue (reloaded after
+        another process wrote, rebuilt when it is missing or stale)."""
+        gen = self.generation()
+        vi = self._index(kind, dim)
+        stale = vi.index is None or vi.generation != gen
+        if stale and (not vi.load() or vi.generation != gen):
+            ids, vecs = self._rows(kind, dim)
+            vi.rebuild(ids, vecs, gen)
+        return vi
+
+    def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest catalogue rows (shot ids for visual/appearance, text ids for text) by inner
+        product with L2-normalised queries."""
+        q = np.atleast_2d(np.asarray(queries, np.float32))
+        return self.vector_index(kind, q.shape[1]).search(q, k)
+
+    def _sync_vectors(self, generation: int, removed: dict[str, list[int]],
+                      added: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]]) -> None:
+        """After a committed write: bring every index file to `generation`, incrementally."""
+        dims = {(kind, d) for kind in KINDS for d in self.vector_dims(kind)}
+        dims |= set(added)
+        dims |= {(p.stem.split("-")[0], int(p.stem.split("-")[1])) for p in (self.root / "vectors").glob("*-*.faiss")
+                 if p.stem.split("-")[0] in KINDS and p.stem.split("-")[1].isdigit()}
+        for kind, dim in sorted(dims):
+            vi = self._index(kind, dim)
+            ids, vecs = added.get((kind, dim), ([], []))
+            gone = removed.get(kind, [])
+            if not ids and not gone:
+                vi.mark_generation(generation)
+                continue
+            vi.update(gone, np.asarray(ids, np.int64),
+                      np.stack(vecs) if vecs else np.zeros((0, dim), np.float32), generation,
+                      lambda kind=kind, dim=dim: self._rows(kind, dim))
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> int:
+        conn.execute("UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_generation'")
+        return int(conn.execute("SELECT value FROM state WHERE key = 'vectors_generation'").fetchone()[0])
+
+    def _movie_vector_ids(self, conn: sqlite3.Connection, movie_id: str) -> dict[str, list[int]]:
+        shots = [r[0] for r in conn.execute("SELECT id FROM shots WHERE movie_id = ?", (movie_id,))]
+        texts = [r[0] for r in conn.execute("SELECT id FROM texts WHERE movie_id = ? AND vec IS NOT NULL",
+                                            (movie_id,))]
+        return {"text": texts, "visual": shots, "appearance": shots}
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -167,37 +265,59 @@ class EmbeddedStore(Store):
         rel = final.relative_to(self.root).as_posix()
         indexed_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         conn = self._conn
+        added: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]] = {}
+
+        def remember(kind: str, row_id: int, vec: np.ndarray | None) -> bytes | None:
+            if vec is None:
+                return None
+            v = np.asarray(vec, np.float32).reshape(-1)
+            ids, vecs = added.setdefault((kind, len(v)), ([], []))
+            ids.append(row_id)
+            vecs.append(v)
+            return v.tobytes()
+
         conn.execute("BEGIN IMMEDIATE")
         try:
+            removed = self._movie_vector_ids(conn, movie.id)
             conn.execute("DELETE FROM movies WHERE id = ?", (movie.id,))
             conn.execute(
                 "INSERT INTO movies (id, title, year, source, content_hash, fingerprint, profile, duration, "
-                "n_frames, media_json, meta_json, thumbs_dir, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "n_frames, media_json, meta_json, thumbs_dir, indexed_at, layers_json) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (movie.id, movie.title, movie.year, movie.source, movie.content_hash, movie.fingerprint,
                  movie.profile, movie.duration, movie.n_frames, json.dumps(movie.media),
-                 json.dumps(movie.meta, ensure_ascii=False), rel, indexed_at))
+                 json.dumps(movie.meta, ensure_ascii=False), rel, indexed_at, json.dumps(movie.layers)))
             for shot in bundle.shots:
                 cur = conn.execute(
-                    "INSERT INTO shots (movie_id, idx, start_s, end_s, start_frame, end_frame, appearance) "
-                    "VALUES (?,?,?,?,?,?,?)",
-                    (movie.id, shot.index, shot.start, shot.end, shot.start_frame, shot.end_frame,
-                     None if shot.appearance is None else np.asarray(shot.appearance, np.float32).tobytes()))
+                    "INSERT INTO shots (movie_id, idx, start_s, end_s, start_frame, end_frame) VALUES (?,?,?,?,?,?)",
+                    (movie.id, shot.index, shot.start, shot.end, shot.start_frame, shot.end_frame))
+                sid = int(cur.lastrowid)
+                conn.execute("UPDATE shots SET appearance = ?, visual = ? WHERE id = ?",
+                             (remember("appearance", sid, shot.appearance), remember("visual", sid, shot.visual), sid))
                 conn.executemany(
                     "INSERT INTO keyframes (shot_id, k, time_s, frame, path) VALUES (?,?,?,?,?)",
-                    [(cur.lastrowid, k, kf.time, kf.frame, f"{rel}/{kf.path}") for k, kf in enumerate(shot.keyframes)])
+                    [(sid, k, kf.time, kf.frame, f"{rel}/{kf.path}") for k, kf in enumerate(shot.keyframes)])
             conn.executemany(
                 "INSERT INTO scenes (movie_id, idx, start_s, end_s, first_shot, last_shot) VALUES (?,?,?,?,?,?)",
                 [(movie.id, s.index, s.start, s.end, s.first_shot, s.last_shot) for s in bundle.scenes])
-            conn.executemany(
-                "INSERT INTO texts (movie_id, kind, source, start_s, end_s, body) VALUES (?,?,?,?,?,?)",
-                [(movie.id, t.kind, t.source, t.start, t.end, t.text) for t in bundle.texts])
+            for t in bundle.texts:
+                cur = conn.execute(
+                    "INSERT INTO texts (movie_id, kind, source, start_s, end_s, body, first_shot, last_shot, "
+                    "confidence, extra_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (movie.id, t.kind, t.source, t.start, t.end, t.text, t.first_shot, t.last_shot, t.confidence,
+                     json.dumps(t.extra, ensure_ascii=False) if t.extra else None))
+                tid = int(cur.lastrowid)
+                if t.vector is not None:
+                    conn.execute("UPDATE texts SET vec = ? WHERE id = ?", (remember("text", tid, t.vector), tid))
             conn.execute("INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, hash) VALUES (?,?,?,?)",
                          (movie.source, bundle.source_size, bundle.source_mtime_ns, movie.content_hash))
+            generation = self._bump_generation(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             shutil.rmtree(final, ignore_errors=True)
             raise
+        self._sync_vectors(generation, removed, added)
         # Old runs of this movie are unreachable now.
         for old in movie_thumbs.iterdir():
             if old.name != run:
@@ -207,11 +327,14 @@ class EmbeddedStore(Store):
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            removed = self._movie_vector_ids(conn, movie_id)
             gone = conn.execute("DELETE FROM movies WHERE id = ?", (movie_id,)).rowcount > 0
+            generation = self._bump_generation(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._sync_vectors(generation, removed, {})
         shutil.rmtree(self.root / "thumbs" / movie_id, ignore_errors=True)
         shutil.rmtree(self.staging_dir(movie_id), ignore_errors=True)
         return gone
@@ -247,6 +370,16 @@ class EmbeddedStore(Store):
             self._check_movie(movie, report)
         for run in self._orphan_runs():
             report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
+        gen = self.generation()
+        for kind in KINDS:
+            for dim in self.vector_dims(kind):
+                vi = self._index(kind, dim)
+                if (vi.index is None and not vi.load()) or vi.generation != gen:
+                    report.warnings.append(f"vectors/{kind}-{dim}.faiss: behind the catalogue (rebuilt on the next "
+                                           f"search)")
+                elif vi.size != len(self._rows(kind, dim)[0]):
+                    report.errors.append(f"vectors/{kind}-{dim}.faiss: holds {vi.size} vectors, the catalogue "
+                                         f"{len(self._rows(kind, dim)[0])}")
         staging = self.root / "staging"
         for left in sorted(staging.iterdir()) if staging.is_dir() else []:
             report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "
@@ -286,3 +419,12 @@ class EmbeddedStore(Store):
             report.errors.append(f"{where}: scenes cover {expected} of {len(shots)} shots")
         if not Path(movie.source).exists():
             report.warnings.append(f"{where}: source video {movie.source} is missing (search works; playback won't)")
+
+
+def _vec(blob: bytes | None) -> np.ndarray | None:
+    return np.frombuffer(blob, np.float32) if blob else None
+
+
+def _chunks(items: list[int], size: int = 900) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

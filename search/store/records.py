@@ -26,13 +26,16 @@ class Shot:
     start_frame: int
     end_frame: int     # exclusive
     keyframes: list[Keyframe] = field(default_factory=list)
-    appearance: np.ndarray | None = None
+    appearance: np.ndarray | None = None   # EfficientNet-Lite3 pooled feature (1280-d), L2-normalised
+    visual: np.ndarray | None = None       # CLIP image embedding, when a CLIP model was configured
+    id: int | None = None                  # catalogue row id (the id its vectors carry in faiss)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "index": self.index, "start": round(self.start, 3), "end": round(self.end, 3),
             "frames": [self.start_frame, self.end_frame],
             "keyframes": [k.as_dict() for k in self.keyframes],
+            "vectors": {"visual": self.visual is not None, "appearance": self.appearance is not None},
         }
 
 
@@ -53,19 +56,39 @@ def _round(t: float | None) -> float | None:
     return None if t is None else round(t, 3)
 
 
+TEXT_KINDS = ("subtitle", "description", "transcript", "ocr", "concepts", "script", "synopsis", "plot")
+
+
 @dataclass
 class TextSegment:
-    """A piece of text about the movie; timed (subtitle cue) or untimed (start/end None)."""
+    """A piece of text about the movie, placed on the timeline where that is known.
 
-    kind: str          # subtitle | transcript | ocr | script | synopsis | plot
-    source: str        # file name it came from
+    Timed kinds (subtitle, description, transcript, ocr, concepts) carry their own times; script
+    and synopsis units carry the span of the scene they were aligned to and a `confidence`; the
+    plot stays untimed (start/end None)."""
+
+    kind: str          # one of TEXT_KINDS
+    source: str        # where it came from: a file name, a model name
     start: float | None
     end: float | None
     text: str
+    first_shot: int | None = None     # inclusive shot range the text overlaps
+    last_shot: int | None = None
+    confidence: float | None = None   # alignment confidence of untimed text
+    extra: dict[str, Any] = field(default_factory=dict)   # ocr: time, box, score; transcript: words
+    vector: np.ndarray | None = None  # text embedding (384-d MiniLM)
+    id: int | None = None             # catalogue row id
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "source": self.source, "start": _round(self.start), "end": _round(self.end),
-                "text": self.text}
+        d: dict[str, Any] = {"kind": self.kind, "source": self.source, "start": _round(self.start),
+                             "end": _round(self.end), "text": self.text}
+        if self.first_shot is not None:
+            d["shots"] = [self.first_shot, self.last_shot]
+        if self.confidence is not None:
+            d["confidence"] = round(self.confidence, 3)
+        if self.extra:
+            d.update(self.extra)
+        return d
 
 
 @dataclass
@@ -86,6 +109,7 @@ class Movie:
     n_shots: int = 0
     n_scenes: int = 0
     n_texts: int = 0
+    layers: dict[str, str] = field(default_factory=dict)   # layer name -> fingerprint of its inputs
 
     def as_dict(self) -> dict[str, Any]:
         return {

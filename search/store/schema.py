@@ -70,6 +70,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX texts_movie ON texts (movie_id, start_s);
     """,
+    # 3: understanding: CLIP vectors on shots; texts placed on shots, with alignment confidence,
+    # kind-specific details and their embedding; per-layer fingerprints; the vector generation
+    # that faiss indexes are checked against.
+    """
+    ALTER TABLE shots ADD COLUMN visual BLOB;
+    ALTER TABLE texts ADD COLUMN first_shot INTEGER;
+    ALTER TABLE texts ADD COLUMN last_shot INTEGER;
+    ALTER TABLE texts ADD COLUMN confidence REAL;
+    ALTER TABLE texts ADD COLUMN extra_json TEXT;
+    ALTER TABLE texts ADD COLUMN vec BLOB;
+    ALTER TABLE movies ADD COLUMN layers_json TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO state (key, value) VALUES ('vectors_generation', '0');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

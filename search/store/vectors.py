@@ -1,0 +1,212 @@
+"""faiss indexes over the catalogue's vectors, one per (kind, dimension).
+
+The catalogue (SQLite) holds every vector as a blob and is the truth; an index file is a derived,
+rebuildable copy. Each index records the catalogue's `vectors_generation` it reflects. Every write
+to the catalogue bumps the generation in the same transaction, then updates the indexes
+incrementally; an index whose generation differs (a crash between the two steps, a reader that
+has not reloaded) is rebuilt or reloaded before it answers.
+
+The index type follows the number of vectors: exact flat search while small, HNSW when flat gets
+slow, IVF-PQ when vectors no longer fit in memory uncompressed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+KINDS = ("text", "visual", "appearance")
+
+
+@dataclass(frozen=True)
+class IndexPolicy:
+    flat_max: int = 50_000        # exact search up to here (about 5 ms per query at 384-d on 2 cores)
+    hnsw_max: int = 400_000       # HNSW (full vectors in memory) up to here; IVF-PQ beyond
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 64
+    ivf_nprobe: int = 16
+    tombstone_ratio: float = 0.2  # HNSW cannot delete: rebuild when this share is deleted
+
+    def choose(self, n: int) -> str:
+        return "flat" if n <= self.flat_max else "hnsw" if n <= self.hnsw_max else "ivfpq"
+
+
+def _policy_from_env() -> IndexPolicy:
+    def num(name: str, default: int) -> int:
+        try:
+            return int(os.environ.get(name, "") or default)
+        except ValueError:
+            return default
+    return IndexPolicy(flat_max=num("CINESEARCH_FAISS_FLAT_MAX", 50_000),
+                       hnsw_max=num("CINESEARCH_FAISS_HNSW_MAX", 400_000))
+
+
+def _pq_m(dim: int) -> int:
+    """Sub-quantizers for PQ: about 8 dimensions each, and a divisor of dim."""
+    for m in range(max(1, dim // 8), 0, -1):
+        if dim % m == 0:
+            return m
+    return 1
+
+
+def build_index(kind: str, dim: int, vectors: np.ndarray, ids: np.ndarray, policy: IndexPolicy) -> faiss.Index:
+    vectors = np.ascontiguousarray(vectors, np.float32)
+    ids = np.ascontiguousarray(ids, np.int64)
+    if kind == "flat":
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    elif kind == "hnsw":
+        hnsw = faiss.IndexHNSWFlat(dim, policy.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = policy.hnsw_ef_search
+        index = faiss.IndexIDMap2(hnsw)
+    else:
+        n = len(vectors)
+        nlist = int(min(max(16, 4 * math.sqrt(n)), max(16, n // 39)))
+        # 8-bit codes need 256 x 39 training points per sub-quantizer; use fewer bits below that.
+        nbits = 8 if n >= 256 * 39 else max(4, int(math.log2(max(16, n // 39))))
+        index = faiss.index_factory(dim, f"IVF{nlist},PQ{_pq_m(dim)}x{nbits}", faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vectors if n <= 100_000 else vectors[rng.choice(n, 100_000, replace=False)]
+        index.train(sample)
+        faiss.extract_index_ivf(index).nprobe = policy.ivf_nprobe
+    if len(vectors):
+        index.add_with_ids(vectors, ids)
+    return index
+
+
+class VectorIndex:
+    """One faiss index file (`<kind>-<dim>.faiss`) with a small JSON sidecar: its type, the
+    generation it reflects, and the ids deleted from an HNSW index but not yet rebuilt away."""
+
+    def __init__(self, folder: Path, kind: str, dim: int, policy: IndexPolicy | None = None):
+        self.folder = folder
+        self.kind = kind
+        self.dim = dim
+        self.policy = policy or _policy_from_env()
+        self.path = folder / f"{kind}-{dim}.faiss"
+        self.meta_path = folder / f"{kind}-{dim}.json"
+        self.index: faiss.Index | None = None
+        self.meta: dict = {}
+        self._lock = threading.Lock()
+
+    # -- persistence ---------------------------------------------------------------------------
+    def _read_meta(self) -> dict:
+        try:
+            return json.loads(self.meta_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def load(self) -> bool:
+        """Load from disk; False when there is no usable file."""
+        meta = self._read_meta()
+        if not meta or not self.path.is_file():
+            return False
+        try:
+            index = faiss.read_index(str(self.path))
+        except RuntimeError:
+            return False
+        self.index, self.meta = index, meta
+        self._tune()
+        return True
+
+    def save(self) -> None:
+        assert self.index is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".faiss.tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, self.path)
+        tmp_meta = self.meta_path.with_suffix(".json.tmp")
+        tmp_meta.write_text(json.dumps(self.meta))
+        os.replace(tmp_meta, self.meta_path)   # meta last: a crash in between leaves a stale generation
+
+    def _tune(self) -> None:
+        if self.index is None:
+            return
+        inner = faiss.downcast_index(self.index.index) if isinstance(self.index, faiss.IndexIDMap2) else None
+        if isinstance(inner, faiss.IndexHNSWFlat):
+            inner.hnsw.efSearch = self.policy.hnsw_ef_search
+        if self.meta.get("type") == "ivfpq":
+            faiss.extract_index_ivf(self.index).nprobe = self.policy.ivf_nprobe
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta.get("generation", -1))
+
+    @property
+    def size(self) -> int:
+        return 0 if self.index is None else int(self.index.ntotal) - len(self.meta.get("deleted", []))
+
+    # -- building ------------------------------------------------------------------------------
+    def rebuild(self, ids: np.ndarray, vectors: np.ndarray, generation: int) -> None:
+        kind = self.policy.choose(len(ids))
+        self.index = build_index(kind, self.dim, vectors.reshape(-1, self.dim), ids, self.policy)
+        self.meta = {"type": kind, "generation": generation, "dim": self.dim, "deleted": []}
+        self.save()
+
+    def update(self, remove: Iterable[int], add_ids: np.ndarray, add_vectors: np.ndarray, generation: int,
+               all_rows: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+        """Apply one committed change. Falls back to a rebuild from the catalogue (`all_rows`) when
+        the index is missing or stale, when its type no longer fits its size, or when HNSW has
+        collected too many deletions."""
+        remove = np.fromiter(remove, np.int64)
+        if self.index is None and not self.load():
+            ids, vecs = all_rows()
+            self.rebuild(ids, vecs, generation)
+            return
+        if self.generation != generation - 1:
+            ids, vecs = all_rows()
+            self.rebuild(ids, vecs, generation)
+            return
+        kind = self.meta["type"]
+        deleted = set(self.meta.get("deleted", []))
+        if len(remove):
+            if kind == "hnsw":
+                deleted.update(int(i) for i in remove)
+            else:
+                self.index.remove_ids(faiss.IDSelectorBatch(remove))
+        expected = self.size - (len(remove) if kind == "hnsw" else 0) + len(add_ids)
+        too_many_dead = kind == "hnsw" and len(deleted) > self.policy.tombstone_ratio * max(1, self.index.ntotal)
+        if self.policy.choose(expected) != kind or too_many_dead:
+            ids, vecs = all_rows()
+            self.rebuild(ids, vecs, generation)
+            return
+        if len(add_ids):
+            self.index.add_with_ids(np.ascontiguousarray(add_vectors, np.float32).reshape(-1, self.dim),
+                                    np.ascontiguousarray(add_ids, np.int64))
+        self.meta["deleted"] = sorted(deleted)
+        self.meta["generation"] = generation
+        self.save()
+
+    def mark_generation(self, generation: int) -> None:
+        """Nothing of this index changed in a write; record that it is current."""
+        if self.index is None and not self.load():
+            return
+        if self.generation == generation - 1:
+            self.meta["generation"] = generation
+            tmp_meta = self.meta_path.with_suffix(".json.tmp")
+            tmp_meta.write_text(json.dumps(self.meta))
+            os.replace(tmp_meta, self.meta_path)
+
+    # -- search --------------------------------------------------------------------------------
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) for each query row; ids are -1 where fewer than k exist."""
+        q = np.ascontiguousarray(np.atleast_2d(queries), np.float32)
+        if self.index is None or self.index.ntotal == 0:
+            return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
+        k = min(k, int(self.index.ntotal))
+        deleted = self.meta.get("deleted", [])
+        with self._lock:
+            if deleted:
+                sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(deleted, np.int64)))
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=self.policy.hnsw_ef_search)
+                scores, ids = self.index.search(q, k, params=params)
+            else:
+                scores, ids = self.index.search(q, k)
+        return scores, ids

@@ -1,0 +1,123 @@
+"""Pure parts of understanding, without models: concepts text, OCR de-duplication, story-text
+units, timeline attachment, monotonic alignment; and the faiss vector index lifecycle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
+from indexer.concepts import concepts_text, group_word, shot_labels, shot_objects
+from indexer.onscreen_text import Reading, dedupe
+from indexer.story_text import script_units, split_sentences, synopsis_units
+from search.store.vectors import IndexPolicy, VectorIndex
+
+
+def test_concepts_text_counts_objects_once_per_shot_and_names_labels():
+    objects = shot_objects([["person", "person", "bicycle"], ["person"], ["person", "person", "dog"]])
+    assert objects == {"person": 2, "bicycle": 1, "dog": 1}
+    labels = ["x"] * 1000
+    labels[248] = "malamute, malemute, Alaskan malamute"
+    labels[978] = "seashore, coast, seacoast, sea-coast"
+    p1, p2 = np.zeros(1000), np.zeros(1000)
+    p1[978], p2[978], p1[248] = 0.8, 0.6, 0.3
+    got = shot_labels([p1, p2], labels)
+    assert got[0][0] == "seashore" and got[1][0] == "malamute (dog)"   # 0.15 mean is kept, with its group word
+    assert concepts_text(objects, got) == "objects: 2 people, a bicycle, a dog; scene: seashore, malamute (dog)"
+    assert concepts_text({}, []) == ""
+    assert group_word(15) == "bird" and group_word(500) is None
+
+
+def test_ocr_readings_are_deduplicated_keeping_the_best_read():
+    box = (0.1, 0.8, 0.9, 0.9)
+    kept = dedupe([Reading("MEET ME AT THE LIGHTH0USE", 0.81, 1.0, box), Reading("x", 0.99, 1.0, box),
+                   Reading("Meet me at the lighthouse", 0.97, 2.0, box), Reading("EXIT", 0.9, 3.0, box)])
+    assert [r.text for r in kept] == ["Meet me at the lighthouse", "EXIT"]
+    assert kept[0].time == 1.0   # first seen
+
+
+def test_story_text_units():
+    assert split_sentences("Mr. Smith arrives. He is late! Is he? Yes.") == [
+        "Mr. Smith arrives.", "He is late!", "Is he?", "Yes."]
+    script = "INT. KITCHEN - NIGHT\n\nROSE\nI'll never let go.\n\nJACK (V.O.)\nPromise me.\n"
+    assert script_units(script) == ["INT. KITCHEN - NIGHT", "Rose: I'll never let go.", "Jack (V.O.): Promise me."]
+    assert script_units("one line\nanother line\n") == ["one line", "another line"]
+    assert synopsis_units(["A ship sails. It sinks.", "They part."]) == ["A ship sails.", "It sinks.", "They part."]
+
+
+def test_timed_text_attaches_to_the_shots_it_overlaps():
+    starts, ends = [0.0, 2.0, 5.0], [2.0, 5.0, 9.0]
+    assert span_to_shots(0.5, 1.5, starts, ends) == (0, 0)
+    assert span_to_shots(1.5, 5.5, starts, ends) == (0, 2)
+    assert span_to_shots(2.0, 5.0, starts, ends) == (1, 1)     # ends are exclusive
+    assert span_to_shots(9.5, 10.0, starts, ends) is None
+    assert scene_of_shots([(0, 1), (2, 2)]) == [0, 0, 1]
+
+
+def test_monotonic_alignment_keeps_order_where_greedy_would_not():
+    sim = np.array([[0.9, 0.1, 0.0],
+                    [0.1, 0.2, 0.8],
+                    [0.0, 0.75, 0.7]])   # row 2 alone prefers scene 1, but it comes after row 1 (scene 2)
+    path, conf = align_monotonic(sim)
+    assert path == [0, 2, 2]
+    assert conf[0] > 0.99 and conf[2] < 0.75   # placed by order, and it says so
+    assert align_monotonic(np.zeros((0, 3))) == ([], [])
+
+
+def test_lexical_similarity_uses_content_words():
+    sim = lexical_similarity(["The captain steers the ship"], ["a ship and its captain", "the the the"])
+    assert sim[0, 0] == pytest.approx(2 / 3) and sim[0, 1] == 0
+
+
+def _unit(rng, n, d=16):
+    v = rng.normal(size=(n, d)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(("n", "kind"), [(50, "flat"), (300, "hnsw"), (3000, "ivfpq")])
+def test_vector_index_types_follow_size_and_stay_incremental(tmp_path, n, kind):
+    rng = np.random.default_rng(1)
+    policy = IndexPolicy(flat_max=100, hnsw_max=1000, ivf_nprobe=64)
+    vecs, ids = _unit(rng, n), np.arange(1000, 1000 + n, dtype=np.int64)
+    store: dict[int, np.ndarray] = dict(zip(ids.tolist(), vecs, strict=True))
+
+    def rows():
+        keys = sorted(store)
+        return np.asarray(keys, np.int64), np.stack([store[k] for k in keys])
+
+    vi = VectorIndex(tmp_path, "text", 16, policy)
+    vi.rebuild(ids, vecs, generation=1)
+    assert vi.meta["type"] == kind and vi.size == n
+    _, found = vi.search(vecs[:5], 10)
+    recall = np.mean([i in row for i, row in zip(ids[:5], found.tolist(), strict=True)])
+    assert recall >= (1.0 if kind != "ivfpq" else 0.6)
+    # remove ten, add five: searching never returns a removed id
+    gone = ids[:10].tolist()
+    for g in gone:
+        del store[g]
+    new_ids, new_vecs = np.arange(9000, 9005, dtype=np.int64), _unit(rng, 5)
+    store.update(zip(new_ids.tolist(), new_vecs, strict=True))
+    vi.update(gone, new_ids, new_vecs, generation=2, all_rows=rows)
+    assert vi.size == n - 5 and vi.generation == 2
+    _, found = vi.search(vecs[:10], 5)
+    assert not set(found.ravel().tolist()) & set(gone)
+    _, found = vi.search(new_vecs, 10)   # compressed search (random 16-d data is its worst case): recall@10
+    recall = np.mean([i in row for i, row in zip(new_ids, found.tolist(), strict=True)])
+    assert recall >= (1.0 if kind != "ivfpq" else 0.6)
+    # a fresh process loads it from disk; a stale generation is rebuilt from the rows
+    again = VectorIndex(tmp_path, "text", 16, policy)
+    assert again.load() and again.generation == 2 and again.size == n - 5
+    again.update([], np.zeros(0, np.int64), np.zeros((0, 16), np.float32), generation=7, all_rows=rows)
+    assert again.generation == 7 and again.size == n - 5
+
+
+def test_vector_index_changes_type_when_it_grows(tmp_path):
+    rng = np.random.default_rng(2)
+    policy = IndexPolicy(flat_max=100, hnsw_max=1000)
+    a, b = _unit(rng, 80), _unit(rng, 80)
+    vi = VectorIndex(tmp_path, "appearance", 16, policy)
+    vi.rebuild(np.arange(80), a, 1)
+    assert vi.meta["type"] == "flat"
+    all_ids, all_vecs = np.arange(160), np.concatenate([a, b])
+    vi.update([], np.arange(80, 160), b, 2, lambda: (all_ids, all_vecs))
+    assert vi.meta["type"] == "hnsw" and vi.size == 160
