@@ -2,7 +2,7 @@
 # README command (2): set up, fetch the pinned real fixtures, lint, and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash deploy/setup.sh
+CINESEARCH_SETUP_TESTS=1 bash deploy/setup.sh
 export HF_HUB_OFFLINE=1
 echo "tests: fetching real fixtures (pinned by sha256, cached in tests/.cache)" >&2
 .venv/bin/python tests/fixture_media.py >/dev/null

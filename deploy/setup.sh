@@ -13,6 +13,10 @@ apt_lists_empty() { ! compgen -G "/var/lib/apt/lists/*Packages*" >/dev/null; }
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# The test suite speaks a line into its test movie (espeak-ng); the product itself does not need it.
+if [ "${CINESEARCH_SETUP_TESTS:-0}" = "1" ]; then
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+fi
 if [ ${#missing[@]} -gt 0 ] || apt_lists_empty; then
   echo "setup: apt-get update" >&2
   $SUDO apt-get update -qq

@@ -66,11 +66,13 @@ class Profile:
     vision: VisionPlan = field(default_factory=VisionPlan)
     speech_model: str = "whisper-tiny.en"
     speech_beam: int = 1
+    skip_loop_filter: bool = False
 
 
 PROFILES: dict[str, Profile] = {
     "fast": Profile("fast", transnet=False),
-    "full": Profile("full", transnet=True, vision=VisionPlan(detect_keyframes=(0, 1, 2), ocr_keyframes=(0, 1, 2)),
+    "full": Profile("full", transnet=True, vision=VisionPlan(classify_keyframes=(0, 1, 2), detect_keyframes=(0, 1, 2),
+                                                         ocr_keyframes=(0, 1, 2)),
                     speech_model="whisper-base", speech_beam=5),
 }
 
@@ -107,6 +109,7 @@ class Outcome:
     seconds: float = 0.0
     source: str = ""
     stages: dict[str, str] = field(default_factory=dict)   # layer -> ran | reused | resumed | skipped | off
+    timings: dict[str, float] = field(default_factory=dict)  # layer -> wall seconds
 
     def as_dict(self) -> dict:
         return {"id": self.movie_id, "status": self.status, "shots": self.shots, "scenes": self.scenes,
@@ -217,11 +220,22 @@ class Indexer:
         old_shots = self.store.get_shots(spec.id) if old else []
         old_texts = self.store.get_texts(spec.id, vectors=True) if existing is not None else []
 
-        layer = self._shots_layer(spec, info, staging, ck, fps["shots"], old_shots, stages)
-        vision = self._vision_layer(layer, staging, ck, fps["vision"], old, old_shots, old_texts, stages)
-        visual = self._clip_layer(layer, staging, ck, fps["clip"], old, old_shots, stages)
-        transcript = self._speech_layer(spec, info, ck, fps["speech"], existing, old_texts, stages)
-        bundle = self._text_layer(spec, layer, vision, visual, transcript, cues, script, old_texts, stages)
+        timings: dict[str, float] = {}
+
+        def timed(name: str, fn, *a):
+            t = time.perf_counter()
+            try:
+                return fn(*a)
+            finally:
+                timings[name] = time.perf_counter() - t
+
+        layer = timed("shots", self._shots_layer, spec, info, staging, ck, fps["shots"], old_shots, stages)
+        vision = timed("vision", self._vision_layer, layer, staging, ck, fps["vision"], old, old_shots, old_texts,
+                       stages)
+        visual = timed("clip", self._clip_layer, layer, staging, ck, fps["clip"], old, old_shots, stages)
+        transcript = timed("speech", self._speech_layer, spec, info, ck, fps["speech"], existing, old_texts, stages)
+        bundle = timed("text", self._text_layer, spec, layer, vision, visual, transcript, cues, script, old_texts,
+                       stages)
         movie = Movie(
             id=spec.id, source=source, content_hash=video_hash, fingerprint=fps["text"], profile=self.profile.name,
             duration=layer.end_time, n_frames=layer.n_frames,
@@ -229,13 +243,14 @@ class Indexer:
             title=spec.title or spec.meta.get("title") or spec.video.stem,
             year=spec.year, layers=fps)
         shots, scenes, texts = bundle
-        self.store.put_movie(MovieBundle(movie=movie, shots=shots, scenes=scenes, source_size=stat.st_size,
-                                         source_mtime_ns=stat.st_mtime_ns, texts=texts), staging / "thumbs")
+        timed("write", self.store.put_movie, MovieBundle(movie=movie, shots=shots, scenes=scenes,
+                                                         source_size=stat.st_size, source_mtime_ns=stat.st_mtime_ns,
+                                                         texts=texts), staging / "thumbs")
         shutil.rmtree(staging, ignore_errors=True)
         status = "updated" if existing is not None and old else \
             "resumed" if "resumed" in stages.values() else "indexed"
         return Outcome(spec.id, status, len(shots), len(scenes), layer.end_time, time.perf_counter() - t0, source,
-                       stages)
+                       stages, timings)
 
     # -- layers --------------------------------------------------------------------------------
     def _shots_layer(self, spec: MovieSpec, info: MediaInfo, staging: Path, ck: Checkpoint, fp: str,
@@ -384,7 +399,7 @@ class Indexer:
         p = self.profile
         thumb_every = max(1, round(info.fps / p.thumb_fps)) if info.fps > 0 else 3
         frame_plan = FramePlan(analysis_width=p.analysis_width, tiny=p.transnet, thumb_height=p.thumb_height,
-                               thumb_every=thumb_every)
+                               thumb_every=thumb_every, skip_loop_filter=p.skip_loop_filter)
         content = ContentShotDetector(info.fps, p.content_threshold)
         transnet = TransNetShotDetector(p.transnet_threshold) if p.transnet else None
         stats = FrameStats()

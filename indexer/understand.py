@@ -7,6 +7,7 @@ its part is skipped (never faked)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class ShotVision:
 @dataclass(frozen=True)
 class VisionPlan:
     """Which keyframes (0, 1, 2 = at 25/50/75 %) each model looks at."""
+    classify_keyframes: tuple[int, ...] = (0, 1, 2)
     detect_keyframes: tuple[int, ...] = (1,)
     ocr_keyframes: tuple[int, ...] = (1,)
 
@@ -54,33 +56,39 @@ def vision_models() -> tuple[object | None, object | None, object | None]:
             optional("rapidocr", ocr_model.load_reader))
 
 
+def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int, ...]) -> list[dict]:
+    readings = [Reading(b.text, b.score, t, b.box) for t, img in _pick(images, wanted) for b in reader(img)]
+    return [{"text": r.text, "score": round(r.score, 3), "time": round(r.time, 3),
+             "box": [round(v, 4) for v in r.box]} for r in dedupe(readings)]
+
+
 def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPlan,
                progress: Callable[[int], None] | None = None) -> list[ShotVision]:
-    """keyframes: per shot, (time, JPEG path) of each keyframe."""
+    """keyframes: per shot, (time, JPEG path) of each keyframe.
+
+    OCR runs in a second thread beside the classifier and detector (all three release the GIL in
+    native code), which keeps both cores busy through Python's glue between the model calls."""
     classifier, detector, reader = vision_models()
     out: list[ShotVision] = []
-    for kfs in keyframes:
-        images = [(t, load_rgb(p)) for t, p in kfs]
-        appearance = None
-        labels: list[tuple[str, float]] = []
-        if classifier is not None and images:
-            results = [classifier(img) for _, img in images]
-            mean = np.mean([f for _, f in results], axis=0)
-            appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
-            labels = shot_labels([p for p, _ in results], classifier.labels)
-        objects: dict[str, int] = {}
-        if detector is not None:
-            picked = _pick(images, plan.detect_keyframes)
-            objects = shot_objects([[d.label for d in detector(img)] for _, img in picked])
-        readings: list[Reading] = []
-        if reader is not None:
-            for t, img in _pick(images, plan.ocr_keyframes):
-                readings += [Reading(b.text, b.score, t, b.box) for b in reader(img)]
-        ocr = [{"text": r.text, "score": round(r.score, 3), "time": round(r.time, 3),
-                "box": [round(v, 4) for v in r.box]} for r in dedupe(readings)]
-        out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels), ocr))
-        if progress:
-            progress(1)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr") as pool:
+        for kfs in keyframes:
+            images = [(t, load_rgb(p)) for t, p in kfs]
+            ocr_job = pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None
+            appearance = None
+            labels: list[tuple[str, float]] = []
+            if classifier is not None and images:
+                results = [classifier(img) for _, img in _pick(images, plan.classify_keyframes)]
+                mean = np.mean([f for _, f in results], axis=0)
+                appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
+                labels = shot_labels([p for p, _ in results], classifier.labels)
+            objects: dict[str, int] = {}
+            if detector is not None:
+                picked = _pick(images, plan.detect_keyframes)
+                objects = shot_objects([[d.label for d in detector(img)] for _, img in picked])
+            ocr = ocr_job.result() if ocr_job is not None else []
+            out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels), ocr))
+            if progress:
+                progress(1)
     return out
 
 

