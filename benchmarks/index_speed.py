@@ -44,8 +44,7 @@ def main() -> int:
 
     thumb_every = max(1, round(info.fps / profile.thumb_fps))
     plan = FramePlan(analysis_width=profile.analysis_width, tiny=profile.transnet,
-                     thumb_height=profile.thumb_height, thumb_every=thumb_every,
-                     skip_loop_filter=profile.skip_loop_filter)
+                     thumb_height=profile.thumb_height, thumb_every=thumb_every)
     timers = {"decode+scale": 0.0, "content detector": 0.0, "frame stats": 0.0, "keyframe spool": 0.0}
     content = ContentShotDetector(info.fps, profile.content_threshold)
     stats = FrameStats()

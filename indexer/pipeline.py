@@ -23,8 +23,10 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -43,12 +45,13 @@ from indexer.speech import transcribe
 from indexer.story_text import script_units, split_sentences, synopsis_units
 from indexer.subtitles import parse_subtitles
 from indexer.text_layer import align_untimed, attach_timed, dialogue_gaps, embed_texts, scene_texts
-from indexer.understand import ShotVision, VisionPlan, clip_available, run_clip, run_vision
+from indexer.understand import ShotVision, VisionPlan, run_clip, run_vision
 from models.clip import clip_identity
 from models.registry import ModelUnavailable, optional, resolve
 from models.text_embed import load_text_embedder
 from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
 
+T = TypeVar("T")
 LAYER_VERSIONS = {"shots": "2", "vision": "1", "clip": "1", "speech": "1", "text": "1"}
 
 
@@ -66,7 +69,6 @@ class Profile:
     vision: VisionPlan = field(default_factory=VisionPlan)
     speech_model: str = "whisper-tiny.en"
     speech_beam: int = 1
-    skip_loop_filter: bool = False
 
 
 PROFILES: dict[str, Profile] = {
@@ -141,7 +143,6 @@ class Checkpoint:
     fingerprint it was computed for."""
 
     def __init__(self, staging: Path):
-        self.dir = staging
         self.path = staging / "checkpoint.json"
         try:
             self.data = json.loads(self.path.read_text())
@@ -253,22 +254,42 @@ class Indexer:
                        stages, timings)
 
     # -- layers --------------------------------------------------------------------------------
+    def _layer(self, name: str, fp: str, ck: Checkpoint, stages: dict[str, str], *,
+               load: Callable[[Any], T | None], reuse: Callable[[], T | None], run: Callable[[], T | None],
+               dump: Callable[[T], Any]) -> T | None:
+        """The life of every layer: taken from the interrupted run's checkpoint when it is there and
+        usable (`load` returns None otherwise), else from the stored movie when its fingerprint
+        matches (`reuse` returns None otherwise), else computed by `run` (None: its model is off).
+        Whatever is kept is checkpointed, so a crash later in this run does not redo it."""
+        saved = ck.get(name, fp)
+        value = load(saved) if saved is not None else None
+        if value is not None:
+            stages[name] = "resumed"
+            return value
+        value = reuse()
+        stages[name] = "reused"
+        if value is None:
+            value = run()
+            stages[name] = "ran" if value is not None else "off"
+        if value is not None:
+            ck.put(name, fp, dump(value))
+        return value
+
     def _shots_layer(self, spec: MovieSpec, info: MediaInfo, staging: Path, ck: Checkpoint, fp: str,
                      old_shots: list[Shot], stages: dict[str, str]) -> ShotLayer:
-        saved = ck.get("shots", fp)
-        if saved is not None:
-            stages["shots"] = "resumed"
-            return _shot_layer_from_plan(ShotPlan(**saved))
-        if old_shots:
-            stages["shots"] = "reused"
-            layer = self._reuse_shots(old_shots, staging / "thumbs")
-            ck.put("shots", fp, asdict(_plan_from_layer(layer)))
-            return layer
-        stages["shots"] = "ran"
-        plan = self._analyse(spec, info, staging)
-        ck.put("shots", fp, asdict(plan))
-        _fault("checkpoint")
-        return _shot_layer_from_plan(plan)
+        def load(saved) -> ShotLayer | None:
+            plan = ShotPlan(**saved)
+            missing = any(not (staging / "thumbs" / n).is_file() for kfs in plan.keyframes for (_, _, n) in kfs)
+            return None if missing else _shot_layer_from_plan(plan)
+
+        layer = self._layer(
+            "shots", fp, ck, stages, load=load,
+            reuse=lambda: self._reuse_shots(old_shots, staging / "thumbs") if old_shots else None,
+            run=lambda: _shot_layer_from_plan(self._analyse(spec, info, staging)),
+            dump=lambda layer: asdict(_plan_from_layer(layer)))
+        if stages["shots"] == "ran":
+            _fault("checkpoint")
+        return layer
 
     def _reuse_shots(self, old_shots: list[Shot], thumbs: Path) -> ShotLayer:
         """The stored shots, their keyframe files linked (not copied) into the new run's folder."""
@@ -285,29 +306,26 @@ class Indexer:
                         shutil.copyfile(src, dst)
                 kfs.append(Keyframe(kf.time, kf.frame, name))
             shots.append(Shot(s.index, s.start, s.end, s.start_frame, s.end_frame, kfs))
-        movie_end = old_shots[-1].end
         colour = [s.appearance.tolist() if s.appearance is not None else [0.0] for s in old_shots]
-        return ShotLayer(n_frames=old_shots[-1].end_frame, end_time=movie_end, shots=shots, colour=colour)
+        return ShotLayer(n_frames=old_shots[-1].end_frame, end_time=old_shots[-1].end, shots=shots, colour=colour)
 
     def _keyframe_files(self, layer: ShotLayer, staging: Path) -> list[list[tuple[float, Path]]]:
         return [[(kf.time, staging / "thumbs" / kf.path) for kf in s.keyframes] for s in layer.shots]
 
     def _vision_layer(self, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str, old: Movie | None,
                       old_shots: list[Shot], old_texts: list[TextSegment], stages: dict[str, str]) -> list[ShotVision]:
-        saved = ck.get("vision", fp)
-        if saved is not None:
-            stages["vision"] = "resumed"
-            return [ShotVision(**v) for v in saved]
-        if old is not None and old.layers.get("vision") == fp:
-            stages["vision"] = "reused"
-            return _vision_from_store(old_shots, old_texts)
-        stages["vision"] = "ran"
-        bar = self._bar(len(layer.shots), "understand", "shot")
-        try:
-            vision = run_vision(self._keyframe_files(layer, staging), self.profile.vision, bar.update)
-        finally:
-            bar.close()
-        ck.put("vision", fp, [asdict(v) for v in vision])
+        def run() -> list[ShotVision]:
+            bar = self._bar(len(layer.shots), "understand", "shot")
+            try:
+                return run_vision(self._keyframe_files(layer, staging), self.profile.vision, bar.update)
+            finally:
+                bar.close()
+
+        reusable = old is not None and old.layers.get("vision") == fp
+        vision = self._layer("vision", fp, ck, stages, load=lambda saved: [ShotVision(**v) for v in saved],
+                             reuse=lambda: _vision_from_store(old_shots, old_texts) if reusable else None,
+                             run=run, dump=lambda vision: [asdict(v) for v in vision])
+        assert vision is not None   # run_vision skips missing models inside; it always answers
         return vision
 
     def _clip_layer(self, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str, old: Movie | None,
@@ -316,44 +334,32 @@ class Indexer:
             run_clip([])   # says once that CLIP is off and how to turn it on
             stages["clip"] = "off"
             return None
-        saved = ck.get("clip", fp)
-        if saved is not None:
-            stages["clip"] = "resumed"
-            return np.asarray(saved, np.float32)
-        if old is not None and old.layers.get("clip") == fp and all(s.visual is not None for s in old_shots):
-            stages["clip"] = "reused"
-            return np.stack([s.visual for s in old_shots])
-        visual = run_clip(self._keyframe_files(layer, staging)) if clip_available() else None
-        stages["clip"] = "ran" if visual is not None else "off"
-        if visual is not None:
-            ck.put("clip", fp, visual.tolist())
-        return visual
+        reusable = old is not None and old.layers.get("clip") == fp and all(s.visual is not None for s in old_shots)
+        return self._layer("clip", fp, ck, stages, load=lambda saved: np.asarray(saved, np.float32),
+                           reuse=lambda: np.stack([s.visual for s in old_shots]) if reusable else None,
+                           run=lambda: run_clip(self._keyframe_files(layer, staging)),
+                           dump=lambda visual: visual.tolist())
 
     def _speech_layer(self, spec: MovieSpec, info: MediaInfo, ck: Checkpoint, fp: str,
                       existing: Movie | None, old_texts: list[TextSegment], stages: dict[str, str]
                       ) -> list[TextSegment]:
         if fp in ("subtitled", "off"):
             stages["speech"] = "skipped (subtitles)" if fp == "subtitled" else "off"
-            if fp == "off":
+            if fp == "off":   # says once which speech model is missing and how to supply it
                 optional(self.profile.speech_model, lambda: resolve(self.profile.speech_model))
             return []
         if not info.has_audio:
             stages["speech"] = "skipped (no audio)"
             return []
-        saved = ck.get("speech", fp)
-        if saved is not None:
-            stages["speech"] = "resumed"
-            return [TextSegment(**t) for t in saved]
-        if existing is not None and existing.layers.get("speech") == fp:
-            stages["speech"] = "reused"
-            return [TextSegment(t.kind, t.source, t.start, t.end, t.text, extra=t.extra)
-                    for t in old_texts if t.kind == "transcript"]
-        segments = transcribe(spec.video, self.profile.speech_model, self.profile.speech_beam)
-        stages["speech"] = "ran" if segments is not None else "off"
-        segments = segments or []
-        ck.put("speech", fp, [{"kind": t.kind, "source": t.source, "start": t.start, "end": t.end, "text": t.text,
-                               "extra": t.extra} for t in segments])
-        return segments
+        reusable = existing is not None and existing.layers.get("speech") == fp
+        segments = self._layer(
+            "speech", fp, ck, stages, load=lambda saved: [TextSegment(**t) for t in saved],
+            reuse=lambda: [TextSegment(t.kind, t.source, t.start, t.end, t.text, extra=t.extra)
+                           for t in old_texts if t.kind == "transcript"] if reusable else None,
+            run=lambda: transcribe(spec.video, self.profile.speech_model, self.profile.speech_beam),
+            dump=lambda segs: [{"kind": t.kind, "source": t.source, "start": t.start, "end": t.end, "text": t.text,
+                                "extra": t.extra} for t in segs])
+        return segments or []
 
     def _text_layer(self, spec: MovieSpec, layer: ShotLayer, vision: list[ShotVision], visual: np.ndarray | None,
                     transcript: list[TextSegment], cues: list[TextSegment], script: str | None,
@@ -374,11 +380,9 @@ class Indexer:
                                          extra={"time": r["time"], "box": r["box"], "score": r["score"]}))
         texts = attach_timed(texts, shots)
         feats = np.stack([s.appearance for s in shots]) if shots else np.zeros((0, 1), np.float32)
-        params = self.profile.scenes if vision and vision[0].appearance is not None else SceneParams(threshold=0.5)
-        scene_ranges = group_scenes(feats, params, joined=dialogue_gaps(texts))
+        scene_ranges = group_scenes(feats, self.profile.scenes, joined=dialogue_gaps(texts))
         scenes = [Scene(j, shots[a].start, shots[b].end, a, b) for j, (a, b) in enumerate(scene_ranges)]
-        embedder = optional("minilm", load_text_embedder)
-        embed = embedder if embedder is not None else None
+        embed = optional("minilm", load_text_embedder)
         units = [TextSegment("script", spec.script.name, None, None, u) for u in script_units(script or "")] \
             if spec.script else []
         units += [TextSegment("synopsis", "movie.json", None, None, u)
@@ -399,7 +403,7 @@ class Indexer:
         p = self.profile
         thumb_every = max(1, round(info.fps / p.thumb_fps)) if info.fps > 0 else 3
         frame_plan = FramePlan(analysis_width=p.analysis_width, tiny=p.transnet, thumb_height=p.thumb_height,
-                               thumb_every=thumb_every, skip_loop_filter=p.skip_loop_filter)
+                               thumb_every=thumb_every)
         content = ContentShotDetector(info.fps, p.content_threshold)
         transnet = TransNetShotDetector(p.transnet_threshold) if p.transnet else None
         stats = FrameStats()
@@ -469,12 +473,6 @@ def write_keyframes(ranges: list[tuple[int, int]], times: list[float], spool: Th
         keyframes.append(kfs)
         features.append(shot_feature(hists))
     return keyframes, features
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
 
 
 def _shot_layer_from_plan(plan: ShotPlan) -> ShotLayer:

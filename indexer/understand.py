@@ -92,10 +92,6 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
     return out
 
 
-def clip_available() -> bool:
-    return clip_model.clip_identity() is not None
-
-
 def run_clip(keyframes: Sequence[Sequence[tuple[float, Path]]]) -> np.ndarray | None:
     """(n_shots, dim) CLIP shot embeddings (the L2-normalised mean of the keyframes' embeddings),
     or None when no CLIP model is configured (announced once)."""

@@ -206,7 +206,7 @@ def cmd_shots(args) -> int:
     try:
         _movie_or_fail(store, args.movie_id)
         shots = store.get_shots(args.movie_id)
-        texts = store.get_texts(args.movie_id)
+        texts = store.get_texts(args.movie_id, vectors=True)
     finally:
         store.close()
     per_shot: list[list] = [[] for _ in shots]
@@ -221,7 +221,7 @@ def cmd_shots(args) -> int:
         d["texts"] = [{"kind": t.kind, "text": t.text, "start": d0["start"], "end": d0["end"],
                        **{k: v for k, v in d0.items() if k not in ("kind", "text", "start", "end", "shots")}}
                       for t in ts for d0 in [t.as_dict()]]
-        d["vectors"]["text"] = sum(1 for t in ts if t.kind in ("concepts", "ocr", "subtitle", "transcript"))
+        d["vectors"]["text"] = sum(1 for t in ts if t.vector is not None)   # texts of this shot that are embedded
         items.append(d)
     lines = [f"{'#':>5} {'START':>10} {'END':>10} {'LENGTH':>7}  WHAT IT SHOWS AND SAYS"]
     for shot, ts in zip(shots, per_shot, strict=True):

@@ -177,6 +177,10 @@ class EmbeddedStore(Store):
         return [r[0] // 4 for r in self._conn.execute(
             f"SELECT DISTINCT length({col}) FROM {table} WHERE {col} IS NOT NULL")]
 
+    def _vector_keys(self) -> list[tuple[str, int]]:
+        """(kind, dimension) of every vector set the catalogue holds."""
+        return [(kind, dim) for kind in KINDS for dim in self.vector_dims(kind)]
+
     def _rows(self, kind: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
         table, col = self._VECTOR_SQL[kind]
         rows = self._conn.execute(f"SELECT id, {col} FROM {table} WHERE length({col}) = ? ORDER BY id",
@@ -209,17 +213,15 @@ class EmbeddedStore(Store):
         q = np.atleast_2d(np.asarray(queries, np.float32))
         return self.vector_index(kind, q.shape[1]).search(q, k)
 
-    def _sync_vectors(self, generation: int, removed: dict[str, list[int]],
+    def _sync_vectors(self, generation: int, removed: dict[tuple[str, int], list[int]],
                       added: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]]) -> None:
         """After a committed write: bring every index file to `generation`, incrementally."""
-        dims = {(kind, d) for kind in KINDS for d in self.vector_dims(kind)}
-        dims |= set(added)
-        dims |= {(p.stem.split("-")[0], int(p.stem.split("-")[1])) for p in (self.root / "vectors").glob("*-*.faiss")
-                 if p.stem.split("-")[0] in KINDS and p.stem.split("-")[1].isdigit()}
-        for kind, dim in sorted(dims):
+        on_disk = {(kind, int(dim)) for p in (self.root / "vectors").glob("*.faiss")
+                   for kind, _, dim in [p.stem.partition("-")] if kind in KINDS and dim.isdigit()}
+        for kind, dim in sorted(set(self._vector_keys()) | set(added) | set(removed) | on_disk):
             vi = self._index(kind, dim)
             ids, vecs = added.get((kind, dim), ([], []))
-            gone = removed.get(kind, [])
+            gone = removed.get((kind, dim), [])
             if not ids and not gone:
                 vi.mark_generation(generation)
                 continue
@@ -231,11 +233,14 @@ class EmbeddedStore(Store):
         conn.execute("UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_generation'")
         return int(conn.execute("SELECT value FROM state WHERE key = 'vectors_generation'").fetchone()[0])
 
-    def _movie_vector_ids(self, conn: sqlite3.Connection, movie_id: str) -> dict[str, list[int]]:
-        shots = [r[0] for r in conn.execute("SELECT id FROM shots WHERE movie_id = ?", (movie_id,))]
-        texts = [r[0] for r in conn.execute("SELECT id FROM texts WHERE movie_id = ? AND vec IS NOT NULL",
-                                            (movie_id,))]
-        return {"text": texts, "visual": shots, "appearance": shots}
+    def _movie_vector_ids(self, conn: sqlite3.Connection, movie_id: str) -> dict[tuple[str, int], list[int]]:
+        """The row ids of a movie's vectors, per (kind, dimension): exactly what each index holds of it."""
+        out: dict[tuple[str, int], list[int]] = {}
+        for kind, (table, col) in self._VECTOR_SQL.items():
+            for row_id, size in conn.execute(
+                    f"SELECT id, length({col}) FROM {table} WHERE movie_id = ? AND {col} IS NOT NULL", (movie_id,)):
+                out.setdefault((kind, size // 4), []).append(row_id)
+        return out
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -371,15 +376,16 @@ class EmbeddedStore(Store):
         for run in self._orphan_runs():
             report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
         gen = self.generation()
-        for kind in KINDS:
-            for dim in self.vector_dims(kind):
-                vi = self._index(kind, dim)
-                if (vi.index is None and not vi.load()) or vi.generation != gen:
-                    report.warnings.append(f"vectors/{kind}-{dim}.faiss: behind the catalogue (rebuilt on the next "
-                                           f"search)")
-                elif vi.size != len(self._rows(kind, dim)[0]):
-                    report.errors.append(f"vectors/{kind}-{dim}.faiss: holds {vi.size} vectors, the catalogue "
-                                         f"{len(self._rows(kind, dim)[0])}")
+        for kind, dim in self._vector_keys():
+            vi = self._index(kind, dim)
+            if (vi.index is None and not vi.load()) or vi.generation != gen:
+                report.warnings.append(f"vectors/{kind}-{dim}.faiss: behind the catalogue (rebuilt on the next "
+                                       f"search)")
+                continue
+            table, col = self._VECTOR_SQL[kind]
+            rows = self._conn.execute(f"SELECT COUNT(*) FROM {table} WHERE length({col}) = ?", (dim * 4,)).fetchone()[0]
+            if vi.size != rows:
+                report.errors.append(f"vectors/{kind}-{dim}.faiss: holds {vi.size} vectors, the catalogue {rows}")
         staging = self.root / "staging"
         for left in sorted(staging.iterdir()) if staging.is_dir() else []:
             report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "

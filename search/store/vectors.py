@@ -122,9 +122,12 @@ class VectorIndex:
         tmp = self.path.with_suffix(".faiss.tmp")
         faiss.write_index(self.index, str(tmp))
         os.replace(tmp, self.path)
-        tmp_meta = self.meta_path.with_suffix(".json.tmp")
-        tmp_meta.write_text(json.dumps(self.meta))
-        os.replace(tmp_meta, self.meta_path)   # meta last: a crash in between leaves a stale generation
+        self._write_meta()   # meta last: a crash in between leaves a stale generation
+
+    def _write_meta(self) -> None:
+        tmp = self.meta_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.meta))
+        os.replace(tmp, self.meta_path)
 
     def _tune(self) -> None:
         if self.index is None:
@@ -190,9 +193,7 @@ class VectorIndex:
             return
         if self.generation == generation - 1:
             self.meta["generation"] = generation
-            tmp_meta = self.meta_path.with_suffix(".json.tmp")
-            tmp_meta.write_text(json.dumps(self.meta))
-            os.replace(tmp_meta, self.meta_path)
+            self._write_meta()
 
     # -- search --------------------------------------------------------------------------------
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
