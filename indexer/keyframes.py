@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import bisect
 import io
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -37,25 +39,44 @@ def encode_jpeg(rgb: np.ndarray, quality: int = 85) -> bytes:
 
 
 class ThumbSpool:
-    """Append-only JPEG spool on disk: frame index -> bytes, bounded memory for any film length."""
+    """Append-only JPEG spool on disk: frame index -> bytes, bounded memory for any film length.
 
-    def __init__(self, path: Path):
+    JPEG encoding releases the GIL, so it runs on one worker thread beside the decoder; at most
+    `ahead` pictures wait in memory.
+    """
+
+    def __init__(self, path: Path, ahead: int = 8):
         self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._reader = None
         self._offsets: dict[int, tuple[int, int]] = {}
         self._pos = 0
+        self._ahead = ahead
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
+        self._pending: deque[tuple[int, Future[bytes]]] = deque()
 
     def add(self, index: int, rgb: np.ndarray) -> None:
-        data = encode_jpeg(rgb)
+        self._pending.append((index, self._pool.submit(encode_jpeg, rgb)))
+        while self._pending and (len(self._pending) > self._ahead or self._pending[0][1].done()):
+            self._write_next()
+
+    def _write_next(self) -> None:
+        index, future = self._pending.popleft()
+        data = future.result()
         self._fh.write(data)
         self._offsets[index] = (self._pos, len(data))
         self._pos += len(data)
 
+    def _drain(self) -> None:
+        while self._pending:
+            self._write_next()
+
     def indices(self) -> list[int]:
+        self._drain()
         return sorted(self._offsets)
 
     def read(self, index: int) -> bytes:
+        self._drain()
         self._fh.flush()
         if self._reader is None:
             self._reader = open(self.path, "rb")  # noqa: SIM115 - closed in close()
@@ -64,6 +85,10 @@ class ThumbSpool:
         return self._reader.read(n)
 
     def close(self) -> None:
+        for _, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
         for fh in (self._fh, self._reader):
             if fh is not None and not fh.closed:
                 fh.close()

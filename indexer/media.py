@@ -2,7 +2,9 @@
 
 Every consumer states the size it needs up front (shot detectors a small analysis frame,
 TransNetV2 48x27, keyframes a thumbnail every few frames), so each frame is decoded once and
-scaled by libswscale, never in Python.
+scaled by native code, never in Python loops. Limited-range 4:2:0 frames (nearly all video) are
+scaled plane by plane with OpenCV's area filter and converted at the small size, which measured
+1.4x faster than libswscale's rgb24 path on 720p; other formats go through libswscale.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from indexer.errors import InputError
@@ -128,10 +131,33 @@ def _frame_rotation(frame) -> int:
     return (-angle) % 360
 
 
+_FAST_FORMATS = frozenset({"yuv420p"})  # limited range: what OpenCV's I420 conversion assumes
+
+
+def _plane(plane) -> np.ndarray:
+    """A decoded picture plane as an HxW view (no copy; rows are padded to line_size)."""
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+
+
+def _scaled_i420(frame, width: int, height: int) -> np.ndarray:
+    """Area-downscale each 4:2:0 plane, then convert only the small picture to RGB."""
+    y, u, v = (_plane(p) for p in frame.planes)
+    buf = np.empty((height * 3 // 2, width), np.uint8)
+    buf[:height] = cv2.resize(y, (width, height), interpolation=cv2.INTER_AREA)
+    chroma = buf[height:].reshape(-1)
+    q = (width // 2) * (height // 2)
+    chroma[:q] = cv2.resize(u, (width // 2, height // 2), interpolation=cv2.INTER_AREA).reshape(-1)
+    chroma[q:] = cv2.resize(v, (width // 2, height // 2), interpolation=cv2.INTER_AREA).reshape(-1)
+    return cv2.cvtColor(buf, cv2.COLOR_YUV2RGB_I420)
+
+
 def _scaled(frame, width: int, height: int, rotation: int) -> np.ndarray:
     if rotation in (90, 270):
         width, height = height, width
-    arr = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
+    if frame.format.name in _FAST_FORMATS and width % 2 == 0 and height % 2 == 0 and frame.width >= width:
+        arr = _scaled_i420(frame, width, height)
+    else:
+        arr = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
     if rotation:
         arr = np.ascontiguousarray(np.rot90(arr, k=-(rotation // 90)))
     return arr

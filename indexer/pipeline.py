@@ -22,8 +22,10 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,7 +54,7 @@ from models.text_embed import load_text_embedder
 from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
 
 T = TypeVar("T")
-LAYER_VERSIONS = {"shots": "2", "vision": "1", "clip": "1", "speech": "1", "text": "1"}
+LAYER_VERSIONS = {"shots": "2", "vision": "1", "clip": "1", "speech": "2", "text": "1"}
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ class Checkpoint:
 
     def __init__(self, staging: Path):
         self.path = staging / "checkpoint.json"
+        self._lock = threading.Lock()   # the speech layer finishes on its own thread
         try:
             self.data = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -154,10 +157,11 @@ class Checkpoint:
         return entry["value"] if entry and entry.get("fingerprint") == fingerprint else None
 
     def put(self, layer: str, fingerprint: str, value) -> None:
-        self.data[layer] = {"fingerprint": fingerprint, "value": value}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data))
-        os.replace(tmp, self.path)
+        with self._lock:
+            self.data[layer] = {"fingerprint": fingerprint, "value": value}
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.data))
+            os.replace(tmp, self.path)
 
 
 class Indexer:
@@ -230,11 +234,17 @@ class Indexer:
             finally:
                 timings[name] = time.perf_counter() - t
 
-        layer = timed("shots", self._shots_layer, spec, info, staging, ck, fps["shots"], old_shots, stages)
-        vision = timed("vision", self._vision_layer, layer, staging, ck, fps["vision"], old, old_shots, old_texts,
-                       stages)
-        visual = timed("clip", self._clip_layer, layer, staging, ck, fps["clip"], old, old_shots, stages)
-        transcript = timed("speech", self._speech_layer, spec, info, ck, fps["speech"], existing, old_texts, stages)
+        # Speech needs only the audio, so it runs on its own thread beside the picture layers
+        # (CTranslate2 and FFmpeg release the GIL). Leaving the `with` waits for it, also when a
+        # picture layer fails, so an error never returns while a transcription still runs.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech") as pool:
+            speech = pool.submit(timed, "speech", self._speech_layer, spec, info, ck, fps["speech"], existing,
+                                 old_texts, stages)
+            layer = timed("shots", self._shots_layer, spec, info, staging, ck, fps["shots"], old_shots, stages)
+            vision = timed("vision", self._vision_layer, layer, staging, ck, fps["vision"], old, old_shots,
+                           old_texts, stages)
+            visual = timed("clip", self._clip_layer, layer, staging, ck, fps["clip"], old, old_shots, stages)
+        transcript = speech.result()
         bundle = timed("text", self._text_layer, spec, layer, vision, visual, transcript, cues, script, old_texts,
                        stages)
         movie = Movie(
@@ -250,8 +260,9 @@ class Indexer:
         shutil.rmtree(staging, ignore_errors=True)
         status = "updated" if existing is not None and old else \
             "resumed" if "resumed" in stages.values() else "indexed"
+        order = [*LAYER_VERSIONS, "write"]   # speech may finish first; report layers in pipeline order
         return Outcome(spec.id, status, len(shots), len(scenes), layer.end_time, time.perf_counter() - t0, source,
-                       stages, timings)
+                       {k: stages[k] for k in order if k in stages}, {k: timings[k] for k in order if k in timings})
 
     # -- layers --------------------------------------------------------------------------------
     def _layer(self, name: str, fp: str, ck: Checkpoint, stages: dict[str, str], *,

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,16 +186,24 @@ def notice_once(key: str, message: str) -> None:
     print(f"cinesearch: notice: {message}", file=sys.stderr)
 
 
+_locks_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
 _loaded: dict[str, object | None] = {}
 
 
 def optional(name: str, loader: Callable[[], object]) -> object | None:
     """Load an optional model once per process; when it cannot be had, say so once and return None,
-    so the stage that needs it is skipped rather than the whole index failing."""
-    if name not in _loaded:
-        try:
-            _loaded[name] = loader()
-        except ModelUnavailable as exc:
-            notice_once(name, f"{exc}; indexing goes on without it")
-            _loaded[name] = None
+    so the stage that needs it is skipped rather than the whole index failing.
+
+    Thread-safe: a caller that asks while another thread is loading the same model waits for that
+    load instead of starting a second one (the web server answers requests on several threads)."""
+    with _locks_guard:
+        lock = _locks.setdefault(name, threading.Lock())
+    with lock:
+        if name not in _loaded:
+            try:
+                _loaded[name] = loader()
+            except ModelUnavailable as exc:
+                notice_once(name, f"{exc}; indexing goes on without it")
+                _loaded[name] = None
     return _loaded[name]

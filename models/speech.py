@@ -1,5 +1,10 @@
 """Speech to timed text with faster-whisper (CTranslate2) and a packaged Whisper model, with
-voice-activity detection (silences cost nothing) and word timestamps."""
+voice-activity detection (silences cost nothing) and word timestamps.
+
+Speech regions found by the VAD are decoded in batches (faster-whisper's batched pipeline): on 2
+cores that transcribed a minute of continuous speech in 1.2 s instead of 8.5 s, with the same word
+times to ±0.1 s. The batched pipeline returns ~30 s chunks, so segments are re-cut at sentence ends
+from the word times (`sentence_segments`), which is the granularity search wants."""
 
 from __future__ import annotations
 
@@ -25,9 +30,35 @@ class SpeechSegment:
     words: list[Word] = field(default_factory=list)
 
 
+_SENTENCE_END = (".", "?", "!", "…")
+
+
+def sentence_segments(words: list[Word], max_gap: float = 1.5, max_seconds: float = 15.0) -> list[SpeechSegment]:
+    """Cut a run of timed words into segments at sentence ends, at pauses longer than `max_gap`,
+    and before a segment grows past `max_seconds` (a speaker who never stops still gets clips)."""
+    out: list[SpeechSegment] = []
+    cur: list[Word] = []
+
+    def flush() -> None:
+        if cur:
+            out.append(SpeechSegment(cur[0].start, cur[-1].end, " ".join(w.word for w in cur), list(cur)))
+            cur.clear()
+
+    for w in words:
+        if cur and (w.start - cur[-1].end > max_gap or w.end - cur[0].start > max_seconds):
+            flush()
+        cur.append(w)
+        if w.word.endswith(_SENTENCE_END):
+            flush()
+    flush()
+    return out
+
+
 class Transcriber:
-    def __init__(self, name: str, folder: Path, beam_size: int, threads: int = 2):
-        from faster_whisper import WhisperModel
+    def __init__(self, name: str, folder: Path, beam_size: int, threads: int = 1):
+        # One CPU thread: the indexer runs speech beside the decoder, and two threads each there
+        # measured slower on 2 cores (7.7 s vs 6.3 s for a fully spoken 60 s 720p film).
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         device = "cuda" if torch_device().startswith("cuda") else "cpu"
         self.name = name
@@ -35,18 +66,20 @@ class Transcriber:
         self.english_only = name.endswith(".en")
         self._model = WhisperModel(str(folder), device=device, compute_type="int8" if device == "cpu" else "float16",
                                    cpu_threads=threads)
+        self._batched = BatchedInferencePipeline(model=self._model)
+        self.batch_size = 16 if device == "cuda" else 8
 
     def __call__(self, media: Path) -> list[SpeechSegment]:
-        segments, _info = self._model.transcribe(
+        segments, _info = self._batched.transcribe(
             str(media), beam_size=self.beam_size, vad_filter=True, word_timestamps=True,
-            language="en" if self.english_only else None, condition_on_previous_text=False)
-        out = []
+            language="en" if self.english_only else None, batch_size=self.batch_size)
+        out: list[SpeechSegment] = []
         for s in segments:
-            text = s.text.strip()
-            if not text:
-                continue
             words = [Word(w.word.strip(), float(w.start), float(w.end)) for w in (s.words or []) if w.word.strip()]
-            out.append(SpeechSegment(float(s.start), float(s.end), text, words))
+            if words:
+                out.extend(sentence_segments(words))
+            elif s.text.strip():
+                out.append(SpeechSegment(float(s.start), float(s.end), s.text.strip()))
         return out
 
 

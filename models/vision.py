@@ -83,10 +83,15 @@ def _dequantize(values: np.ndarray, detail: dict) -> np.ndarray:
 
 
 class ObjectDetector:
-    """SSD MobileNet v2 COCO through OpenCV's DNN module (40-50 ms per image on CPU)."""
+    """SSD MobileNet v2 COCO through OpenCV's DNN module (about 34 ms per image on 2 cores).
+
+    OpenCV 5's default graph engine ran this model 25 % slower than the classic one with identical
+    detections, so the classic engine is asked for where the build has it."""
 
     def __init__(self, graph: str, config: str, min_score: float = 0.5):
-        self._net = cv2.dnn.readNetFromTensorflow(graph, config)
+        engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)
+        self._net = (cv2.dnn.readNetFromTensorflow(graph, config) if engine is None
+                     else cv2.dnn.readNetFromTensorflow(graph, config, engine))
         self.min_score = min_score
         self._lock = threading.Lock()
 

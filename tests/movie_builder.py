@@ -82,6 +82,30 @@ def hd_movie(seconds: int = 60) -> Path:
     return out
 
 
+NARRATION = ("The old lighthouse keeper climbed the stairs every evening. He watched the ships pass in the fog, "
+             "and wrote their names in a small blue book. One night a boat with no lights came close to the rocks. "
+             "He rang the bell again and again until the captain turned away. In the morning the town came to "
+             "thank him. ")
+
+
+def hd_speech_movie(seconds: int = 60) -> Path:
+    """`hd_movie` with espeak-ng narration over nearly all of it: the worst case for the speech layer
+    (a film without subtitles that talks all the time)."""
+    out = built(f"hd720_{seconds}s_speech.mp4")
+    if not out.exists():
+        video = hd_movie(seconds)
+        wav = built(f"narration_{seconds}s.wav")
+        words = max(1, round(seconds * 160 / 60))   # espeak speaks ~160 words a minute at -s 160
+        text = " ".join((NARRATION * (1 + words // len(NARRATION.split()))).split()[:words])
+        subprocess.run(["espeak-ng", "-s", "160", "-w", str(wav), text], check=True, capture_output=True)
+        tmp = out.with_name(out.stem + ".part.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", str(wav), "-map", "0:v", "-map", "1:a",
+                        "-c:v", "copy", "-c:a", "aac", "-b:a", "96k", "-t", str(seconds), str(tmp)], check=True)
+        tmp.replace(out)
+        wav.unlink(missing_ok=True)
+    return out
+
+
 # -- a realistic "movie": real clips and real photos as shots, a spoken line, burned-in text ------
 SPOKEN = "Please bring the blue umbrella to the train station."
 SPOKEN_AT = 21.5
@@ -168,3 +192,11 @@ def write_srt(path: Path, cues: list[tuple[float, float, str]]) -> Path:
     path.write_text("".join(f"{i}\n{ts(a)} --> {ts(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1)),
                     encoding="utf-8")
     return path
+
+
+if __name__ == "__main__":
+    # python tests/movie_builder.py hd720 hd720-speech: build the benchmark films, print their paths
+    import sys
+    films = {"hd720": hd_movie, "hd720-speech": hd_speech_movie, "story": story_movie}
+    for name in sys.argv[1:] or ["hd720", "hd720-speech"]:
+        print(films[name]())

@@ -10,6 +10,7 @@ from indexer.align import align_monotonic, lexical_similarity, scene_of_shots, s
 from indexer.concepts import concepts_text, group_word, shot_labels, shot_objects
 from indexer.onscreen_text import Reading, dedupe
 from indexer.story_text import script_units, split_sentences, synopsis_units
+from models.speech import Word, sentence_segments
 from search.store.vectors import IndexPolicy, VectorIndex
 
 
@@ -121,3 +122,16 @@ def test_vector_index_changes_type_when_it_grows(tmp_path):
     all_ids, all_vecs = np.arange(160), np.concatenate([a, b])
     vi.update([], np.arange(80, 160), b, 2, lambda: (all_ids, all_vecs))
     assert vi.meta["type"] == "hnsw" and vi.size == 160
+
+
+def test_transcript_words_are_cut_into_sentences_at_pauses_and_length():
+    words = [Word("Hello", 0.0, 0.4), Word("there.", 0.4, 0.8), Word("Come", 1.0, 1.3), Word("in", 1.3, 1.5),
+             Word("now", 4.0, 4.3), Word("please?", 4.3, 4.8)]
+    segs = sentence_segments(words)
+    assert [(s.text, s.start, s.end) for s in segs] == [
+        ("Hello there.", 0.0, 0.8), ("Come in", 1.0, 1.5), ("now please?", 4.0, 4.8)]   # 2.5 s pause cuts
+    assert [len(s.words) for s in segs] == [2, 2, 2]
+    endless = [Word(f"w{i}", i * 0.5, i * 0.5 + 0.4) for i in range(100)]   # 50 s with no full stop
+    long = sentence_segments(endless, max_seconds=15.0)
+    assert all(s.end - s.start <= 15.0 for s in long) and sum(len(s.words) for s in long) == 100
+    assert sentence_segments([]) == []
