@@ -185,6 +185,29 @@ def story_movie() -> Path:
     return out
 
 
+def shot_movie(name: str, parts: list[tuple[str, float, float]]) -> Path:
+    """A silent 640x360 film of `parts` (source, offset into it, seconds) in order: clips are cut
+    from `offset`, photos held still. Every boundary lies at a known time."""
+    out = built(f"{name}.mp4")
+    if out.exists():
+        return out
+    work = built("shot-parts")
+    work.mkdir(parents=True, exist_ok=True)
+    inputs: list[str] = []
+    chains: list[str] = []
+    for i, (src, offset, secs) in enumerate(parts):
+        if src.endswith(".jpg"):
+            frame = _photo_frame(media(src), "", work / f"{Path(src).stem}.png")
+            inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
+            chains.append(f"[{i}:v]trim=0:{secs},setpts=PTS-STARTPTS," + _norm(f"v{i}"))
+        else:
+            inputs += ["-i", str(media(src))]
+            chains.append(f"[{i}:v]trim={offset}:{offset + secs},setpts=PTS-STARTPTS," + _norm(f"v{i}"))
+    n = len(parts)
+    return _ffmpeg([*inputs, "-filter_complex", ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n))
+                    + f"concat=n={n}:v=1:a=0[v]", "-map", "[v]"], out)
+
+
 def write_srt(path: Path, cues: list[tuple[float, float, str]]) -> Path:
     def ts(t: float) -> str:
         ms = round(t * 1000)

@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("movie_id", metavar="MOVIE_ID")
     q = sub.add_parser("remove", parents=[common], help="remove a movie from the library")
     q.add_argument("movie_id", metavar="MOVIE_ID")
+    q = sub.add_parser("search", parents=[common], help="find clips by sentence, paragraph, tag or cast",
+                       description='QUERY may carry tag:NAME, cast:NAME, movie:ID and "exact phrases" inline.')
+    q.add_argument("query", nargs="?", default="", metavar="QUERY")
+    q.add_argument("--tags", default="", help="comma-separated tags (genres, keywords, places, actions)")
+    q.add_argument("--cast", default="", help="comma-separated character or actor names")
+    q.add_argument("--face", type=Path, help="a face photo (needs the face index of the cast feature)")
+    q.add_argument("--movie", action="append", default=[], metavar="ID", help="only this movie (repeatable)")
+    q.add_argument("--limit", type=int, default=10, help="most clips to return (1-100, default 10)")
     q = sub.add_parser("check", parents=[common], help="check the library's integrity")
     q.add_argument("--fix", action="store_true", help="also delete leftovers no movie refers to")
     return parser
@@ -251,6 +259,43 @@ def cmd_remove(args) -> int:
     return EXIT_OK
 
 
+def cmd_search(args) -> int:
+    from search.query import QueryError, parse_query
+
+    if not 1 <= args.limit <= 100:
+        raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
+    if args.face is not None:
+        raise UsageError("--face: face search is not in this build yet (the cast feature adds it)")
+    try:
+        query = parse_query(args.query, tags=[args.tags], cast=[args.cast], movies=args.movie)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+    from search.engine import SearchEngine
+
+    store = _open(args)
+    try:
+        unknown = [m for m in query.movies if store.get_movie(m) is None]
+        if unknown:
+            raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
+        answer = SearchEngine(store).search(query, limit=args.limit)
+    finally:
+        store.close()
+    for note in answer["notes"]:
+        print(f"cinesearch: notice: {note}", file=sys.stderr)
+    lines = []
+    for rank, r in enumerate(answer["results"], start=1):
+        lines.append(f"{rank:>2}. {r['movie_id']}  {_fmt_time(r['start'])} - {_fmt_time(r['end'])}  "
+                     f"score {r['score']:.3f}  {r.get('title') or ''}")
+        for part in r.get("focus", []):
+            lines.append(f"      {_fmt_time(part['start'])} - {_fmt_time(part['end'])}  \"{part['sentence'][:70]}\"")
+        for w in r["why"][:3]:
+            what = w.get("text") or w.get("tag") or ", ".join(w.get("names", [])) or ""
+            kind = f"{w['modality']}/{w['kind']}" if w.get("kind") else w["modality"]
+            lines.append(f"      why: {kind} {w['score']:.3f}  {what[:80]}")
+    _emit(args, answer, "\n".join(lines) if lines else "no clips found")
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     store = _open(args)
     try:
@@ -271,7 +316,7 @@ def cmd_check(args) -> int:
 
 
 COMMANDS = {"index": cmd_index, "movies": cmd_movies, "shots": cmd_shots, "scenes": cmd_scenes,
-            "remove": cmd_remove, "check": cmd_check}
+            "search": cmd_search, "remove": cmd_remove, "check": cmd_check}
 
 
 if __name__ == "__main__":

@@ -47,6 +47,15 @@ class Store(ABC):
         """Text row ids -> (movie id, text)."""
 
     @abstractmethod
+    def generation(self) -> int:
+        """A number that changes whenever any movie is written or removed (caches key on it)."""
+
+    @abstractmethod
+    def text_search(self, words: list[str], phrases: list[str], k: int,
+                    movie_id: str | None = None) -> list[tuple[int, float]]:
+        """BM25 keyword search over all texts: (text id, score), best first."""
+
+    @abstractmethod
     def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids) of the k nearest vectors of `kind` (text | visual | appearance) for each
         L2-normalised query row, by inner product."""

@@ -165,6 +165,28 @@ class EmbeddedStore(Store):
             out.update({r["id"]: (r["movie_id"], self._text(r, False)) for r in self._conn.execute(q, chunk)})
         return out
 
+    def text_search(self, words: list[str], phrases: list[str], k: int,
+                    movie_id: str | None = None) -> list[tuple[int, float]]:
+        """BM25 over every text (FTS5): (text id, score), best first, higher is better. Any word
+        may match; a phrase must match as a whole."""
+        terms = [_fts_quote(w) for w in words if w.strip()] + [_fts_quote(p) for p in phrases if p.strip()]
+        if not terms:
+            return []
+        expr = " OR ".join(terms)
+        if phrases:
+            expr = " AND ".join(_fts_quote(p) for p in phrases if p.strip()) + (f" AND ({expr})" if words else "")
+        sql = "SELECT f.rowid, bm25(texts_fts) AS r FROM texts_fts f"
+        args: list[object] = [expr]
+        if movie_id is not None:
+            sql += " JOIN texts t ON t.id = f.rowid WHERE texts_fts MATCH ? AND t.movie_id = ?"
+            args.append(movie_id)
+        else:
+            sql += " WHERE texts_fts MATCH ?"
+        sql += " ORDER BY r LIMIT ?"
+        args.append(int(k))
+        with self._read() as conn:
+            return [(int(r[0]), -float(r[1])) for r in conn.execute(sql, args)]
+
     # -- vectors -----------------------------------------------------------------------------
     _VECTOR_SQL: ClassVar[dict[str, tuple[str, str]]] = {
         "text": ("texts", "vec"), "visual": ("shots", "visual"), "appearance": ("shots", "appearance")}
@@ -429,6 +451,11 @@ class EmbeddedStore(Store):
 
 def _vec(blob: bytes | None) -> np.ndarray | None:
     return np.frombuffer(blob, np.float32) if blob else None
+
+
+def _fts_quote(text: str) -> str:
+    """One FTS5 string token: user text never reaches the query syntax (quotes doubled)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _chunks(items: list[int], size: int = 900) -> Iterator[list[int]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-MIGRATIONS: list[str] = [
+# Each migration is one script; a script split on ';' unless it is a list of statements (triggers
+# hold ';' inside their bodies).
+MIGRATIONS: list[str | list[str]] = [
     # 1: movies, shots, keyframes, scenes, and a cache of file content hashes.
     """
     CREATE TABLE movies (
@@ -84,6 +86,20 @@ MIGRATIONS: list[str] = [
     CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO state (key, value) VALUES ('vectors_generation', '0');
     """,
+    # 4: BM25 over every text (FTS5, external content on `texts`, kept in step by triggers; cascaded
+    # deletes from movies fire them too). Porter stemming so "dancing" finds "dance".
+    [
+        "CREATE VIRTUAL TABLE texts_fts USING fts5(body, content='texts', content_rowid='id', "
+        "tokenize='porter unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER texts_fts_ai AFTER INSERT ON texts BEGIN "
+        "INSERT INTO texts_fts (rowid, body) VALUES (new.id, new.body); END",
+        "CREATE TRIGGER texts_fts_ad AFTER DELETE ON texts BEGIN "
+        "INSERT INTO texts_fts (texts_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+        "CREATE TRIGGER texts_fts_au AFTER UPDATE OF body ON texts BEGIN "
+        "INSERT INTO texts_fts (texts_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+        "INSERT INTO texts_fts (rowid, body) VALUES (new.id, new.body); END",
+        "INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -99,7 +115,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(MIGRATIONS[target - 1]):
+            script = MIGRATIONS[target - 1]
+            for statement in script if isinstance(script, list) else _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")

@@ -1,0 +1,376 @@
+"""The query engine: retrieve per modality, fuse, find candidate movies, focus each sentence onto
+a span, re-rank, explain. Everything goes through the `Store` interface, so the embedded and the
+Elasticsearch backends answer the same way.
+
+    retrieve  MiniLM vector -> texts (faiss) | BM25 -> texts (FTS5) | CLIP text -> shot images
+    fuse      weighted reciprocal-rank fusion of the shots those hits lie on, per sentence
+    find      movies ranked by fused evidence (+ paragraph-to-synopsis/plot similarity)
+    focus     per candidate and sentence: calibrated shot scores -> max-sum span -> cue times;
+              a paragraph's sentences aligned in order
+    re-rank   by focus score; every clip says why it matched
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from search import focus as F
+from search.fusion import FusionWeights, ranked, rrf
+from search.movie_view import TIMED_KINDS, MovieView, ViewCache
+from search.query import Query, keywords
+from search.store import Movie, Store, TextSegment
+from search.tags import TagIndex
+
+DENSE_K = 200        # nearest texts per sentence from faiss
+BM25_K = 200         # keyword hits per sentence
+VISUAL_K = 200       # nearest shot images per sentence (CLIP)
+CANDIDATES = 8       # movies the focus step looks into
+PER_MOVIE = 3        # clips one movie may contribute for a one-sentence query
+BM25_SHOT_WEIGHT = 0.35   # a keyword hit on a shot, relative to a cosine of 1.0
+TAG_BOOST = 0.3      # how much a learned tag response lifts a clip when the query also names tags
+
+
+@dataclass
+class Clip:
+    movie_id: str
+    title: str | None
+    start: float
+    end: float
+    score: float
+    shots: tuple[int, int]
+    thumbnail: str | None = None
+    why: list[dict[str, Any]] = field(default_factory=list)
+    focus: list[dict[str, Any]] = field(default_factory=list)   # per sentence, for paragraphs
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {"movie_id": self.movie_id, "title": self.title, "start": round(self.start, 3), "end": round(self.end, 3),
+             "score": round(self.score, 4), "shots": list(self.shots), "thumbnail": self.thumbnail, "why": self.why}
+        if self.focus:
+            d["focus"] = self.focus
+        return d
+
+
+@dataclass
+class Encoders:
+    """Query-side encoders, each loaded on first use (None: that modality is off)."""
+    text: Callable[[list[str]], np.ndarray] | None
+    clip_text: Callable[[list[str]], np.ndarray] | None
+
+
+def default_encoders() -> Encoders:
+    from models.clip import clip_identity, load_clip
+    from models.registry import optional
+    from models.text_embed import load_text_embedder
+
+    text = optional("minilm", load_text_embedder)
+    clip = None
+    identity = clip_identity()
+    if identity:
+        enc = optional(f"clip:{identity}", load_clip)
+        clip = enc.encode_texts if enc is not None else None
+    return Encoders(text=text, clip_text=clip)
+
+
+@dataclass
+class _Hits:
+    """One sentence's evidence from the whole library."""
+    dense: dict[int, float] = field(default_factory=dict)      # text id -> cosine
+    bm25: dict[int, float] = field(default_factory=dict)       # text id -> bm25
+    visual: dict[int, float] = field(default_factory=dict)     # shot id -> cosine
+    movie_rank: list[str] = field(default_factory=list)        # movies by fused evidence
+
+
+class SearchEngine:
+    def __init__(self, store: Store, encoders: Encoders | None = None, weights: FusionWeights | None = None):
+        self.store = store
+        self._encoders = encoders
+        self.weights = weights or FusionWeights.from_env()
+        self.views = ViewCache(store)
+        self.tags = TagIndex(store)
+        self._movies: dict[str, Movie] | None = None
+        self._movies_gen: int | None = None
+
+    @property
+    def encoders(self) -> Encoders:
+        if self._encoders is None:
+            self._encoders = default_encoders()
+        return self._encoders
+
+    def movies(self) -> dict[str, Movie]:
+        gen = self.store.generation()
+        if self._movies is None or gen != self._movies_gen:
+            self._movies = {m.id: m for m in self.store.list_movies()}
+            self._movies_gen = gen
+        return self._movies
+
+    # -- public ------------------------------------------------------------------------------
+    def search(self, q: Query, limit: int = 10) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        allowed = self._allowed_movies(q)
+        notes: list[str] = []
+        if q.text:
+            clips = self._text_search(q, allowed, limit, notes)
+        elif q.tags:
+            clips = self._tag_search(q.tags, allowed, limit)
+        else:
+            clips = self._cast_search(q.cast, allowed, limit)
+        return {"query": q.as_dict(), "results": [c.as_dict() for c in clips[:limit]], "notes": notes,
+                "took_ms": round((time.perf_counter() - t0) * 1000, 1)}
+
+    # -- filters -----------------------------------------------------------------------------
+    def _allowed_movies(self, q: Query) -> set[str] | None:
+        movies = self.movies()
+        allowed: set[str] | None = None
+        if q.movies:
+            allowed = {m for m in q.movies if m in movies}
+        if q.cast:
+            names = {c.lower() for c in q.cast}
+            with_cast = {mid for mid, m in movies.items() if names & _cast_names(m)}
+            allowed = with_cast if allowed is None else allowed & with_cast
+        return allowed
+
+    # -- retrieval ---------------------------------------------------------------------------
+    def _retrieve(self, sentences: list[str], vecs: np.ndarray | None, clip_vecs: np.ndarray | None,
+                  phrases: list[str], allowed: set[str] | None) -> list[_Hits]:
+        hits = [_Hits() for _ in sentences]
+        if vecs is not None and len(vecs):
+            scores, ids = self.store.vector_search("text", vecs, DENSE_K)
+            for h, srow, irow in zip(hits, scores, ids, strict=True):
+                h.dense = {int(i): float(s) for s, i in zip(srow, irow, strict=True) if i >= 0}
+        for h, sentence in zip(hits, sentences, strict=True):
+            h.bm25 = dict(self.store.text_search(keywords(sentence), phrases, BM25_K))
+        if clip_vecs is not None and len(clip_vecs):
+            try:
+                scores, ids = self.store.vector_search("visual", clip_vecs, VISUAL_K)
+            except (KeyError, ValueError):
+                scores, ids = np.zeros((len(sentences), 0)), np.zeros((len(sentences), 0), np.int64)
+            for h, srow, irow in zip(hits, scores, ids, strict=True):
+                h.visual = {int(i): float(s) for s, i in zip(srow, irow, strict=True) if i >= 0}
+        text_ids = {i for h in hits for i in (*h.dense, *h.bm25)}
+        texts = self.store.lookup_texts(sorted(text_ids))
+        shots = self.store.lookup_shots(sorted({i for h in hits for i in h.visual}))
+        for h in hits:
+            per_modality = {
+                "text": [texts[i][0] for i in sorted(h.dense, key=lambda i: -h.dense[i]) if i in texts],
+                "bm25": [texts[i][0] for i in sorted(h.bm25, key=lambda i: -h.bm25[i]) if i in texts],
+                "visual": [shots[i][0] for i in sorted(h.visual, key=lambda i: -h.visual[i]) if i in shots],
+            }
+            if allowed is not None:
+                per_modality = {k: [m for m in v if m in allowed] for k, v in per_modality.items()}
+            h.movie_rank = ranked(rrf(per_modality, self.weights.as_dict()))
+        return hits
+
+    # -- text queries ------------------------------------------------------------------------
+    def _text_search(self, q: Query, allowed: set[str] | None, limit: int, notes: list[str]) -> list[Clip]:
+        sentences = q.sentences or [q.text]
+        enc = self.encoders
+        paragraph = len(sentences) > 1
+        vecs = enc.text([*sentences, q.text] if paragraph else sentences) if enc.text is not None else None
+        if enc.text is None:
+            notes.append("text embeddings are off (MiniLM not available): keyword search only")
+        clip_vecs = enc.clip_text(sentences) if enc.clip_text is not None else None
+        sent_vecs = vecs[:len(sentences)] if vecs is not None else None
+        hits = self._retrieve(sentences, sent_vecs, clip_vecs, q.phrases, allowed)
+
+        # find: movies by fused evidence over all sentences, plus paragraph-to-story similarity
+        votes: dict[str, float] = {}
+        for h in hits:
+            for rank, mid in enumerate(h.movie_rank[:50], start=1):
+                votes[mid] = votes.get(mid, 0.0) + 1.0 / (10 + rank)
+        candidates = ranked(votes)[:CANDIDATES]
+        if not candidates:
+            return []
+        movies = self.movies()
+        bm25_top = [max(h.bm25.values(), default=0.0) for h in hits]
+        clips: list[Clip] = []
+        for mid in candidates:
+            view = self.views.get(movies[mid])
+            if not view.shots:
+                continue
+            raw, why = self._shot_scores(view, sentences, sent_vecs, clip_vecs, q.phrases, bm25_top)
+            if paragraph:
+                story = self._story_similarity(view, vecs[-1]) if vecs is not None else 0.0
+                clip = self._focus_paragraph(view, sentences, raw, why, story)
+                clips.append(clip)
+            else:
+                clips += self._focus_sentence(view, raw[0], why[0])
+        if q.tags:
+            self._boost_by_tags(clips, q.tags)
+        clips.sort(key=lambda c: -c.score)
+        return clips
+
+    def _shot_scores(self, view: MovieView, sentences: list[str], vecs: np.ndarray | None,
+                     clip_vecs: np.ndarray | None, phrases: list[str], bm25_top: list[float]
+                     ) -> tuple[np.ndarray, list[list[list[dict]]]]:
+        """Raw per-shot score for each sentence (sentences x shots) and, per sentence and shot,
+        the evidence behind it."""
+        n = len(view.shots)
+        raw = np.zeros((len(sentences), n))
+        why: list[list[list[dict]]] = [[[] for _ in range(n)] for _ in sentences]
+        dense = view.text_vecs @ vecs.T if vecs is not None and len(view.texts) else None
+        for si, sentence in enumerate(sentences):
+            if dense is not None:
+                value, src = view.shot_max(dense[:, si])
+                raw[si] += self.weights.text * value
+                for j in np.flatnonzero(src >= 0):
+                    t = view.texts[src[j]]
+                    why[si][j].append(_why("text", t, float(dense[src[j], si])))
+            kw = self.store.text_search(keywords(sentence), phrases, 50, movie_id=view.movie.id)
+            if kw and bm25_top[si] > 0:
+                index = {t.id: i for i, t in enumerate(view.texts)}
+                per_text = np.zeros(len(view.texts))
+                for tid, score in kw:
+                    if tid in index:
+                        per_text[index[tid]] = min(1.0, score / bm25_top[si])
+                value, src = view.shot_max(per_text)
+                raw[si] += self.weights.bm25 * BM25_SHOT_WEIGHT * value
+                for j in np.flatnonzero((src >= 0) & (value > 0)):
+                    why[si][j].append(_why("bm25", view.texts[src[j]], float(per_text[src[j]])))
+            if clip_vecs is not None and view.visual is not None and view.visual.shape[1] == clip_vecs.shape[1]:
+                sims = view.visual @ clip_vecs[si]
+                raw[si] += self.weights.visual * sims
+                for j in range(n):
+                    why[si][j].append({"modality": "visual", "score": round(float(sims[j]), 4)})
+        return raw, why
+
+    def _story_similarity(self, view: MovieView, paragraph_vec: np.ndarray) -> float:
+        story = [i for i, t in enumerate(view.texts) if t.kind in ("plot", "synopsis")]
+        if not story:
+            return 0.0
+        return float(np.max(view.text_vecs[story] @ paragraph_vec))
+
+    def _clip_for(self, view: MovieView, first: int, last: int, score: float, why: list[dict],
+                  matches: list[tuple[float, float]]) -> Clip:
+        shots = view.shots
+        start, end = F.tighten((shots[first].start, shots[last].end), matches)
+        kf = shots[(first + last) // 2].keyframes
+        thumb = kf[len(kf) // 2].path if kf else None
+        return Clip(view.movie.id, view.movie.title, start, end, score, (first, last), thumb, why)
+
+    def _focus_sentence(self, view: MovieView, raw: np.ndarray, why: list[list[dict]]) -> list[Clip]:
+        values = F.calibrate(raw) - F.THRESHOLD
+        out: list[Clip] = []
+        masked = values.copy()
+        for _ in range(PER_MOVIE):
+            first, last, total = F.max_sum_span(masked)
+            if out and total <= 0:
+                break
+            best = first + int(np.argmax(raw[first:last + 1]))
+            evidence = _merge_why(why[first:last + 1])
+            clip = self._clip_for(view, first, last, float(raw[best]), evidence, _timed_matches(evidence))
+            out.append(clip)
+            masked[first:last + 1] = -np.inf
+            if np.isneginf(masked).all():
+                break
+        return out
+
+    def _focus_paragraph(self, view: MovieView, sentences: list[str], raw: np.ndarray,
+                         why: list[list[list[dict]]], story: float) -> Clip:
+        cal = np.stack([F.calibrate(r) for r in raw]) - F.THRESHOLD
+        anchors = F.align_in_order(cal + 0.25 * raw)   # order first; raw breaks calibrated ties
+        parts: list[dict] = []
+        all_why: list[dict] = []
+        for si, anchor in enumerate(anchors):
+            lo = anchors[si - 1] if si else 0
+            hi = anchors[si + 1] if si + 1 < len(anchors) else len(view.shots) - 1
+            first, last = F.span_around(cal[si], anchor, lo, hi)
+            evidence = _merge_why(why[si][first:last + 1])
+            clip = self._clip_for(view, first, last, float(raw[si][anchor]), evidence, _timed_matches(evidence))
+            parts.append({"sentence": sentences[si], "start": round(clip.start, 3), "end": round(clip.end, 3),
+                          "shots": [first, last], "score": round(clip.score, 4)})
+            all_why += [dict(w, sentence=si) for w in evidence[:2]]
+        score = float(np.mean([p["score"] for p in parts])) + 0.2 * story
+        if story > 0:
+            all_why.append({"modality": "story", "score": round(story, 4)})
+        head = self._clip_for(view, parts[0]["shots"][0], parts[-1]["shots"][1], score, all_why, [])
+        head.start, head.end = parts[0]["start"], parts[-1]["end"]
+        head.focus = parts
+        return head
+
+    # -- tags and cast -----------------------------------------------------------------------
+    def _boost_by_tags(self, clips: list[Clip], tags: list[str]) -> None:
+        for c in clips:
+            boost = 0.0
+            for tag in tags:
+                resp = self.tags.response(tag, c.movie_id, c.shots)
+                boost += resp.score
+                if resp.score > 0:
+                    c.why.append(resp.why())
+            c.score += TAG_BOOST * boost / max(1, len(tags))
+
+    def _tag_search(self, tags: list[str], allowed: set[str] | None, limit: int) -> list[Clip]:
+        movies = self.movies()
+        ranked_shots = self.tags.search(tags, allowed, limit * 3)
+        clips = []
+        for hit in ranked_shots:
+            view = self.views.get(movies[hit.movie_id])
+            shot = view.shots[hit.shot]
+            kf = shot.keyframes
+            clips.append(Clip(hit.movie_id, view.movie.title, shot.start, shot.end, hit.score, (hit.shot, hit.shot),
+                              kf[len(kf) // 2].path if kf else None, hit.why))
+        return clips[:limit]
+
+    def _cast_search(self, cast: list[str], allowed: set[str] | None, limit: int) -> list[Clip]:
+        """A name without a face index (the cast issue adds faces): the scenes whose texts say the
+        name, in the movies whose cast lists it."""
+        movies = self.movies()
+        clips: list[Clip] = []
+        for mid in sorted(allowed or ()):
+            view = self.views.get(movies[mid])
+            for tid, score in self.store.text_search([], cast, 20, movie_id=mid):
+                t = next((t for t in view.texts if t.id == tid), None)
+                if t is None or t.first_shot is None:
+                    continue
+                clip = self._clip_for(view, t.first_shot, t.last_shot, score, [_why("bm25", t, score)],
+                                      [(t.start, t.end)] if t.kind in TIMED_KINDS else [])
+                clip.why.append({"modality": "cast", "names": cast})
+                clips.append(clip)
+        clips.sort(key=lambda c: -c.score)
+        return clips[:limit]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _cast_names(movie: Movie) -> set[str]:
+    names: set[str] = set()
+    for entry in movie.meta.get("cast") or []:
+        if isinstance(entry, dict):
+            names |= {str(entry[k]).lower() for k in ("character", "actor") if entry.get(k)}
+    return names
+
+
+def _why(modality: str, t: TextSegment, score: float) -> dict[str, Any]:
+    d: dict[str, Any] = {"modality": modality, "kind": t.kind, "text": t.text[:300], "score": round(score, 4)}
+    if t.start is not None:
+        d["start"], d["end"] = round(t.start, 3), round(t.end if t.end is not None else t.start, 3)
+    return d
+
+
+def _merge_why(per_shot: list[list[dict]], keep: int = 4) -> list[dict]:
+    """The strongest distinct pieces of evidence over a span, best first."""
+    seen: dict[tuple, dict] = {}
+    for items in per_shot:
+        for w in items:
+            key = (w["modality"], w.get("kind"), w.get("text"))
+            if key not in seen or w["score"] > seen[key]["score"]:
+                seen[key] = w
+    visual = [w for w in seen.values() if w["modality"] == "visual"]
+    rest = sorted((w for w in seen.values() if w["modality"] != "visual"), key=lambda w: -w["score"])
+    out = rest[:keep]
+    if visual:
+        out.append(max(visual, key=lambda w: w["score"]))
+    return out
+
+
+def _timed_matches(evidence: list[dict]) -> list[tuple[float, float]]:
+    """Times of the timed texts that carried the span (cues, transcript, descriptions): the focus
+    narrows the span to them. Only texts close to the best match count."""
+    timed = [w for w in evidence if w.get("kind") in TIMED_KINDS and "start" in w]
+    if not timed:
+        return []
+    top = max(w["score"] for w in timed)
+    return [(w["start"], w["end"]) for w in timed if w["score"] >= top - 0.1]

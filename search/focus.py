@@ -1,0 +1,115 @@
+"""Focus: where inside a found movie each sentence happens. Pure functions over score arrays.
+
+Shots are scored per sentence; scores are calibrated within the movie (robust z-scores, so one
+stand-out shot wins over a uniformly mediocre stretch); the span is the maximum-sum contiguous run
+of calibrated scores above a threshold; a paragraph's sentences are aligned to the shots in order
+(monotonic dynamic programming) and each grows into its own span around its anchor; finally span
+edges snap to the cue, word or frame times nearby.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+THRESHOLD = 1.5   # calibrated units a shot must stand out by to join a span
+
+
+def calibrate(scores: np.ndarray) -> np.ndarray:
+    """Robust z-scores (median and MAD): comparable across sentences and movies, unmoved by the
+    few outlying shots that are exactly the ones we are looking for."""
+    s = np.asarray(scores, np.float64)
+    if s.size == 0:
+        return s
+    med = float(np.median(s))
+    mad = float(np.median(np.abs(s - med))) * 1.4826
+    spread = max(mad, 0.25 * float(np.std(s)), 1e-3)
+    return (s - med) / spread
+
+
+def max_sum_span(values: Sequence[float]) -> tuple[int, int, float]:
+    """(first, last, sum) of the contiguous run with the largest sum (Kadane). With no positive
+    value it is the single best element."""
+    v = np.asarray(values, np.float64)
+    if v.size == 0:
+        raise ValueError("no values")
+    best = (int(np.argmax(v)), int(np.argmax(v)), float(v.max()))
+    run_start, run_sum = 0, 0.0
+    for i, x in enumerate(v):
+        if run_sum <= 0:
+            run_start, run_sum = i, float(x)
+        else:
+            run_sum += float(x)
+        if run_sum > best[2]:
+            best = (run_start, i, run_sum)
+    return best
+
+
+def span_around(values: Sequence[float], anchor: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The best contiguous span that contains `anchor` and stays inside [lo, hi]: the anchor plus
+    the best non-negative extension to each side."""
+    v = np.asarray(values, np.float64)
+    hi = len(v) - 1 if hi is None else hi
+    first = last = anchor
+    acc, best = 0.0, 0.0
+    for i in range(anchor - 1, lo - 1, -1):
+        acc += v[i]
+        if acc > best:
+            best, first = acc, i
+    acc, best = 0.0, 0.0
+    for i in range(anchor + 1, hi + 1):
+        acc += v[i]
+        if acc > best:
+            best, last = acc, i
+    return first, last
+
+
+def align_in_order(scores: np.ndarray) -> list[int]:
+    """Anchor shot per sentence, non-decreasing along the paragraph, maximising the summed score
+    (sentences x shots matrix; dynamic programming in O(sentences x shots))."""
+    s = np.asarray(scores, np.float64)
+    n, m = s.shape
+    if n == 0 or m == 0:
+        return []
+    total = np.empty((n, m))
+    back = np.zeros((n, m), np.int64)
+    total[0] = s[0]
+    for i in range(1, n):
+        best_prev = np.maximum.accumulate(total[i - 1])
+        arg_prev = np.zeros(m, np.int64)
+        for j in range(1, m):
+            arg_prev[j] = arg_prev[j - 1] if total[i - 1][arg_prev[j - 1]] >= total[i - 1][j] else j
+        total[i] = s[i] + best_prev
+        back[i] = arg_prev
+    out = [int(np.argmax(total[-1]))]
+    for i in range(n - 1, 0, -1):
+        out.append(int(back[i][out[-1]]))
+    return out[::-1]
+
+
+def snap(t: float, anchors: Sequence[float], tolerance: float) -> float:
+    """The anchor time nearest to t when one lies within tolerance, else t."""
+    if not len(anchors):
+        return t
+    a = np.asarray(anchors, np.float64)
+    i = int(np.argmin(np.abs(a - t)))
+    return float(a[i]) if abs(a[i] - t) <= tolerance else t
+
+
+def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0
+
+
+def tighten(span: tuple[float, float], matches: Sequence[tuple[float, float]], pad: float = 0.25
+            ) -> tuple[float, float]:
+    """Focus a shot-level span onto the timed texts inside it that matched the sentence (cues,
+    transcript segments): their extent, padded a little, never beyond the shot span."""
+    inside = [(a, b) for a, b in matches if b > span[0] and a < span[1]]
+    if not inside:
+        return span
+    start = max(span[0], min(a for a, _ in inside) - pad)
+    end = min(span[1], max(b for _, b in inside) + pad)
+    return (start, end) if end > start else span
