@@ -17,4 +17,7 @@ echo
 .venv/bin/cinesearch movies --library "$LIB"
 echo
 .venv/bin/cinesearch check --library "$LIB"
-echo "demo: library at $LIB — try: .venv/bin/cinesearch shots bikes --library $LIB"
+echo
+echo "demo: search \"people riding bicycles\"" >&2
+.venv/bin/cinesearch search "people riding bicycles" --limit 3 --library "$LIB"
+echo "demo: library at $LIB — try: .venv/bin/cinesearch search \"a rabbit in the forest\" --library $LIB"

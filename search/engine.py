@@ -30,6 +30,8 @@ DENSE_K = 200        # nearest texts per sentence from faiss
 BM25_K = 200         # keyword hits per sentence
 VISUAL_K = 200       # nearest shot images per sentence (CLIP)
 CANDIDATES = 8       # movies the focus step looks into
+WINDOW_PAD = 24      # shots read around the retrieved evidence of a candidate movie
+WINDOW_MAX = 400     # most shots of one movie the focus step reads
 PER_MOVIE = 3        # clips one movie may contribute for a one-sentence query
 BM25_SHOT_WEIGHT = 0.35   # a keyword hit on a shot, relative to a cosine of 1.0
 TAG_BOOST = 0.3      # how much a learned tag response lifts a clip when the query also names tags
@@ -83,6 +85,33 @@ class _Hits:
     bm25: dict[int, float] = field(default_factory=dict)       # text id -> bm25
     visual: dict[int, float] = field(default_factory=dict)     # shot id -> cosine
     movie_rank: list[str] = field(default_factory=list)        # movies by fused evidence
+    places: dict[str, list[int]] = field(default_factory=dict)  # movie -> shot indices of its hits, best first
+
+
+@dataclass
+class _Evidence:
+    """What scored one sentence's shots in one movie: per-text scores and, per shot, the text that
+    gave its score (-1: none). Explanations are built only for the spans kept."""
+    dense: np.ndarray | None = None
+    dense_src: np.ndarray | None = None
+    bm25: np.ndarray | None = None
+    bm25_src: np.ndarray | None = None
+    visual: np.ndarray | None = None
+
+    def why(self, view: MovieView, first: int, last: int, keep: int = 4) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for modality, scores, src in (("text", self.dense, self.dense_src), ("bm25", self.bm25, self.bm25_src)):
+            if scores is None or src is None:
+                continue
+            for i in sorted({int(i) for i in src[first:last + 1] if i >= 0}):
+                if modality == "text" or scores[i] > 0:
+                    found.append(_why(modality, view.texts[i], float(scores[i])))
+        found.sort(key=lambda w: -w["score"])
+        out = found[:keep]
+        if self.visual is not None:
+            j = first + int(np.argmax(self.visual[first:last + 1]))
+            out.append({"modality": "visual", "score": round(float(self.visual[j]), 4), "shot": j})
+        return out
 
 
 class SearchEngine:
@@ -155,6 +184,14 @@ class SearchEngine:
         texts = self.store.lookup_texts(sorted(text_ids))
         shots = self.store.lookup_shots(sorted({i for h in hits for i in h.visual}))
         for h in hits:
+            scored: list[tuple[float, str, int]] = []
+            for i, score in [*h.dense.items(), *((i, 0.5 * s / max(h.bm25.values())) for i, s in h.bm25.items())]:
+                if i in texts and texts[i][1].first_shot is not None:
+                    seg = texts[i][1]
+                    scored += [(score, texts[i][0], seg.first_shot), (score, texts[i][0], seg.last_shot)]
+            scored += [(s, *shots[i]) for i, s in h.visual.items() if i in shots]
+            for _, mid, idx in sorted(scored, key=lambda x: -x[0]):
+                h.places.setdefault(mid, []).append(idx)
             per_modality = {
                 "text": [texts[i][0] for i in sorted(h.dense, key=lambda i: -h.dense[i]) if i in texts],
                 "bm25": [texts[i][0] for i in sorted(h.bm25, key=lambda i: -h.bm25[i]) if i in texts],
@@ -186,63 +223,65 @@ class SearchEngine:
         if not candidates:
             return []
         movies = self.movies()
-        bm25_top = [max(h.bm25.values(), default=0.0) for h in hits]
+        stories = self._story_similarity(vecs[-1]) if paragraph and vecs is not None else {}
+        for mid, score in stories.items():
+            if allowed is None or mid in allowed:
+                votes[mid] = votes.get(mid, 0.0) + 0.5 * score
+        candidates = ranked(votes)[:CANDIDATES]
         clips: list[Clip] = []
         for mid in candidates:
-            view = self.views.get(movies[mid])
+            first, last = _window([h.places.get(mid, []) for h in hits])
+            view = self.views.get(movies[mid], first, last)
             if not view.shots:
                 continue
-            raw, why = self._shot_scores(view, sentences, sent_vecs, clip_vecs, q.phrases, bm25_top)
+            raw, evidence = self._shot_scores(view, sentences, sent_vecs, clip_vecs, hits)
             if paragraph:
-                story = self._story_similarity(view, vecs[-1]) if vecs is not None else 0.0
-                clip = self._focus_paragraph(view, sentences, raw, why, story)
-                clips.append(clip)
+                clips.append(self._focus_paragraph(view, sentences, raw, evidence, stories.get(mid, 0.0)))
             else:
-                clips += self._focus_sentence(view, raw[0], why[0])
+                clips += self._focus_sentence(view, raw[0], evidence[0])
         if q.tags:
             self._boost_by_tags(clips, q.tags)
         clips.sort(key=lambda c: -c.score)
         return clips
 
     def _shot_scores(self, view: MovieView, sentences: list[str], vecs: np.ndarray | None,
-                     clip_vecs: np.ndarray | None, phrases: list[str], bm25_top: list[float]
-                     ) -> tuple[np.ndarray, list[list[list[dict]]]]:
-        """Raw per-shot score for each sentence (sentences x shots) and, per sentence and shot,
-        the evidence behind it."""
+                     clip_vecs: np.ndarray | None, hits: list[_Hits]) -> tuple[np.ndarray, list[_Evidence]]:
+        """Raw per-shot score for each sentence (sentences x shots) and the evidence behind it."""
         n = len(view.shots)
         raw = np.zeros((len(sentences), n))
-        why: list[list[list[dict]]] = [[[] for _ in range(n)] for _ in sentences]
+        evidence = [_Evidence() for _ in sentences]
         dense = view.text_vecs @ vecs.T if vecs is not None and len(view.texts) else None
-        for si, sentence in enumerate(sentences):
+        index = {t.id: i for i, t in enumerate(view.texts)}
+        for si in range(len(sentences)):
+            ev = evidence[si]
             if dense is not None:
-                value, src = view.shot_max(dense[:, si])
+                ev.dense = dense[:, si]
+                value, ev.dense_src = view.shot_max(ev.dense)
                 raw[si] += self.weights.text * value
-                for j in np.flatnonzero(src >= 0):
-                    t = view.texts[src[j]]
-                    why[si][j].append(_why("text", t, float(dense[src[j], si])))
-            kw = self.store.text_search(keywords(sentence), phrases, 50, movie_id=view.movie.id)
-            if kw and bm25_top[si] > 0:
-                index = {t.id: i for i, t in enumerate(view.texts)}
-                per_text = np.zeros(len(view.texts))
-                for tid, score in kw:
-                    if tid in index:
-                        per_text[index[tid]] = min(1.0, score / bm25_top[si])
-                value, src = view.shot_max(per_text)
+            kw = hits[si].bm25   # the library-wide BM25 hits, normalised by the best of them
+            top = max(kw.values(), default=0.0)
+            if top > 0 and any(tid in kw for tid in index):
+                ev.bm25 = np.zeros(len(view.texts))
+                for tid, i in index.items():
+                    if tid in kw:
+                        ev.bm25[i] = kw[tid] / top
+                value, ev.bm25_src = view.shot_max(ev.bm25)
                 raw[si] += self.weights.bm25 * BM25_SHOT_WEIGHT * value
-                for j in np.flatnonzero((src >= 0) & (value > 0)):
-                    why[si][j].append(_why("bm25", view.texts[src[j]], float(per_text[src[j]])))
             if clip_vecs is not None and view.visual is not None and view.visual.shape[1] == clip_vecs.shape[1]:
-                sims = view.visual @ clip_vecs[si]
-                raw[si] += self.weights.visual * sims
-                for j in range(n):
-                    why[si][j].append({"modality": "visual", "score": round(float(sims[j]), 4)})
-        return raw, why
+                ev.visual = view.visual @ clip_vecs[si]
+                raw[si] += self.weights.visual * ev.visual
+        return raw, evidence
 
-    def _story_similarity(self, view: MovieView, paragraph_vec: np.ndarray) -> float:
-        story = [i for i, t in enumerate(view.texts) if t.kind in ("plot", "synopsis")]
-        if not story:
-            return 0.0
-        return float(np.max(view.text_vecs[story] @ paragraph_vec))
+    def _story_similarity(self, paragraph_vec: np.ndarray) -> dict[str, float]:
+        """Per movie, the best cosine between the whole paragraph and its plot or synopsis text."""
+        scores, ids = self.store.vector_search("text", paragraph_vec[None], DENSE_K)
+        found = self.store.lookup_texts([int(i) for i in ids[0] if i >= 0])
+        out: dict[str, float] = {}
+        for s, i in zip(scores[0], ids[0], strict=True):
+            if int(i) in found and found[int(i)][1].kind in ("plot", "synopsis"):
+                mid = found[int(i)][0]
+                out[mid] = max(out.get(mid, 0.0), float(s))
+        return out
 
     def _clip_for(self, view: MovieView, first: int, last: int, score: float, why: list[dict],
                   matches: list[tuple[float, float]]) -> Clip:
@@ -250,9 +289,10 @@ class SearchEngine:
         start, end = F.tighten((shots[first].start, shots[last].end), matches)
         kf = shots[(first + last) // 2].keyframes
         thumb = kf[len(kf) // 2].path if kf else None
-        return Clip(view.movie.id, view.movie.title, start, end, score, (first, last), thumb, why)
+        return Clip(view.movie.id, view.movie.title, start, end, score, (first + view.offset, last + view.offset),
+                    thumb, why)
 
-    def _focus_sentence(self, view: MovieView, raw: np.ndarray, why: list[list[dict]]) -> list[Clip]:
+    def _focus_sentence(self, view: MovieView, raw: np.ndarray, ev: _Evidence) -> list[Clip]:
         values = F.calibrate(raw) - F.THRESHOLD
         out: list[Clip] = []
         masked = values.copy()
@@ -261,16 +301,15 @@ class SearchEngine:
             if out and total <= 0:
                 break
             best = first + int(np.argmax(raw[first:last + 1]))
-            evidence = _merge_why(why[first:last + 1])
-            clip = self._clip_for(view, first, last, float(raw[best]), evidence, _timed_matches(evidence))
-            out.append(clip)
+            why = ev.why(view, first, last)
+            out.append(self._clip_for(view, first, last, float(raw[best]), why, _timed_matches(why)))
             masked[first:last + 1] = -np.inf
             if np.isneginf(masked).all():
                 break
         return out
 
     def _focus_paragraph(self, view: MovieView, sentences: list[str], raw: np.ndarray,
-                         why: list[list[list[dict]]], story: float) -> Clip:
+                         evidence: list[_Evidence], story: float) -> Clip:
         cal = np.stack([F.calibrate(r) for r in raw]) - F.THRESHOLD
         anchors = F.align_in_order(cal + 0.25 * raw)   # order first; raw breaks calibrated ties
         parts: list[dict] = []
@@ -279,15 +318,17 @@ class SearchEngine:
             lo = anchors[si - 1] if si else 0
             hi = anchors[si + 1] if si + 1 < len(anchors) else len(view.shots) - 1
             first, last = F.span_around(cal[si], anchor, lo, hi)
-            evidence = _merge_why(why[si][first:last + 1])
-            clip = self._clip_for(view, first, last, float(raw[si][anchor]), evidence, _timed_matches(evidence))
+            why = evidence[si].why(view, first, last)
+            clip = self._clip_for(view, first, last, float(raw[si][anchor]), why, _timed_matches(why))
             parts.append({"sentence": sentences[si], "start": round(clip.start, 3), "end": round(clip.end, 3),
-                          "shots": [first, last], "score": round(clip.score, 4)})
-            all_why += [dict(w, sentence=si) for w in evidence[:2]]
+                          "shots": list(clip.shots), "score": round(clip.score, 4), "local": (first, last)})
+            all_why += [dict(w, sentence=si) for w in why[:2]]
         score = float(np.mean([p["score"] for p in parts])) + 0.2 * story
         if story > 0:
             all_why.append({"modality": "story", "score": round(story, 4)})
-        head = self._clip_for(view, parts[0]["shots"][0], parts[-1]["shots"][1], score, all_why, [])
+        head = self._clip_for(view, parts[0].pop("local")[0], parts[-1]["local"][1], score, all_why, [])
+        for part in parts:
+            part.pop("local", None)
         head.start, head.end = parts[0]["start"], parts[-1]["end"]
         head.focus = parts
         return head
@@ -308,8 +349,10 @@ class SearchEngine:
         ranked_shots = self.tags.search(tags, allowed, limit * 3)
         clips = []
         for hit in ranked_shots:
-            view = self.views.get(movies[hit.movie_id])
-            shot = view.shots[hit.shot]
+            view = self.views.get(movies[hit.movie_id], hit.shot, hit.shot)
+            if not view.shots:
+                continue
+            shot = view.shots[0]
             kf = shot.keyframes
             clips.append(Clip(hit.movie_id, view.movie.title, shot.start, shot.end, hit.score, (hit.shot, hit.shot),
                               kf[len(kf) // 2].path if kf else None, hit.why))
@@ -321,12 +364,16 @@ class SearchEngine:
         movies = self.movies()
         clips: list[Clip] = []
         for mid in sorted(allowed or ()):
-            view = self.views.get(movies[mid])
-            for tid, score in self.store.text_search([], cast, 20, movie_id=mid):
-                t = next((t for t in view.texts if t.id == tid), None)
-                if t is None or t.first_shot is None:
+            said = self.store.text_search([], cast, 20, movie_id=mid)
+            found = self.store.lookup_texts([tid for tid, _ in said])
+            for tid, score in said:
+                t = found[tid][1] if tid in found else None
+                if t is None or t.first_shot is None or t.last_shot is None:
                     continue
-                clip = self._clip_for(view, t.first_shot, t.last_shot, score, [_why("bm25", t, score)],
+                view = self.views.get(movies[mid], t.first_shot, t.last_shot)
+                if not view.shots:
+                    continue
+                clip = self._clip_for(view, 0, len(view.shots) - 1, score, [_why("bm25", t, score)],
                                       [(t.start, t.end)] if t.kind in TIMED_KINDS else [])
                 clip.why.append({"modality": "cast", "names": cast})
                 clips.append(clip)
@@ -350,20 +397,18 @@ def _why(modality: str, t: TextSegment, score: float) -> dict[str, Any]:
     return d
 
 
-def _merge_why(per_shot: list[list[dict]], keep: int = 4) -> list[dict]:
-    """The strongest distinct pieces of evidence over a span, best first."""
-    seen: dict[tuple, dict] = {}
-    for items in per_shot:
-        for w in items:
-            key = (w["modality"], w.get("kind"), w.get("text"))
-            if key not in seen or w["score"] > seen[key]["score"]:
-                seen[key] = w
-    visual = [w for w in seen.values() if w["modality"] == "visual"]
-    rest = sorted((w for w in seen.values() if w["modality"] != "visual"), key=lambda w: -w["score"])
-    out = rest[:keep]
-    if visual:
-        out.append(max(visual, key=lambda w: w["score"]))
-    return out
+def _window(places: list[list[int]]) -> tuple[int, int]:
+    """The shots of a candidate to read: every sentence's evidence with a margin, at most
+    WINDOW_MAX shots (then centred on the best piece of evidence)."""
+    flat = [i for p in places for i in p]
+    if not flat:
+        return 0, WINDOW_MAX - 1
+    lo, hi = max(0, min(flat) - WINDOW_PAD), max(flat) + WINDOW_PAD
+    if hi - lo + 1 > WINDOW_MAX:
+        best = next(p[0] for p in places if p)
+        lo = max(0, best - WINDOW_MAX // 2)
+        hi = lo + WINDOW_MAX - 1
+    return lo, hi
 
 
 def _timed_matches(evidence: list[dict]) -> list[tuple[float, float]]:

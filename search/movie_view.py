@@ -1,5 +1,7 @@
-"""One movie as the focus step reads it: shots, texts and their vectors as matrices, and which
-shots each text covers. Built once per movie and kept while the library does not change."""
+"""A window of one movie as the focus step reads it: its shots, the texts placed on them with their
+vectors as matrices, and which shots each text covers. Only the window around the retrieved
+evidence is read (a 2,000-shot movie costs the same as a short one), and recent windows are kept
+while the library does not change."""
 
 from __future__ import annotations
 
@@ -21,12 +23,14 @@ KIND_WEIGHT = {"subtitle": 1.0, "description": 1.0, "transcript": 1.0, "ocr": 0.
 @dataclass
 class MovieView:
     movie: Movie
+    offset: int                   # movie index of shots[0]; shot positions in a view are local
     shots: list[Shot]
     scenes: list[Scene]
     texts: list[TextSegment]
     text_vecs: np.ndarray         # (n_texts, 384), zero rows for texts without a vector
     text_weight: np.ndarray       # (n_texts,) KIND_WEIGHT x confidence
-    cover: np.ndarray             # (n_texts, n_shots) bool: text i lies on shot j
+    pair_text: np.ndarray         # (text, local shot) pairs: text pair_text[k] lies on shot pair_shot[k]
+    pair_shot: np.ndarray
     visual: np.ndarray | None     # (n_shots, d) CLIP, when every shot has one
     appearance: np.ndarray | None
 
@@ -35,54 +39,65 @@ class MovieView:
         return np.array([s.start for s in self.shots])
 
     def shot_max(self, per_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per shot: the best weighted score of the texts on it, and which text gave it (-1: none)."""
+        """Per shot: the best weighted score of the texts on it, and which text gave it (-1: none).
+        Sparse over (text, shot) pairs: most texts lie on one shot."""
         n = len(self.shots)
-        if not len(self.texts) or n == 0:
-            return np.zeros(n), np.full(n, -1)
-        scores = np.where(self.cover, (per_text * self.text_weight)[:, None], -np.inf)
-        best = scores.argmax(axis=0)
-        value = scores[best, np.arange(n)]
-        has = np.isfinite(value)
-        return np.where(has, value, 0.0), np.where(has, best, -1)
+        value, best = np.zeros(n), np.full(n, -1)
+        if not len(self.pair_text):
+            return value, best
+        scores = (per_text * self.text_weight)[self.pair_text]
+        order = np.lexsort((scores, self.pair_shot))          # by shot, best score last
+        last = np.r_[self.pair_shot[order][1:] != self.pair_shot[order][:-1], True]
+        winners = order[last]
+        value[self.pair_shot[winners]] = scores[winners]
+        best[self.pair_shot[winners]] = self.pair_text[winners]
+        return value, best
 
 
-def build_view(store: Store, movie: Movie) -> MovieView:
-    shots = store.get_shots(movie.id)
-    texts = store.get_texts(movie.id, vectors=True)
+def build_view(store: Store, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
+    shots = store.get_shots(movie.id, first, last)
+    offset = shots[0].index if shots else first
+    texts = store.get_texts(movie.id, vectors=True, first_shot=offset, last_shot=offset + len(shots) - 1) \
+        if shots else []
     n = len(shots)
     dim = next((t.vector.shape[0] for t in texts if t.vector is not None), 384)
     vecs = np.zeros((len(texts), dim), np.float32)
     weight = np.zeros(len(texts), np.float32)
-    cover = np.zeros((len(texts), n), bool)
+    pairs: list[tuple[int, int]] = []
     for i, t in enumerate(texts):
         if t.vector is not None and t.vector.shape[0] == dim:
             vecs[i] = t.vector
         weight[i] = KIND_WEIGHT.get(t.kind, 0.5) * (t.confidence if t.confidence is not None else 1.0)
         if t.first_shot is not None and t.last_shot is not None and n:
-            cover[i, max(0, t.first_shot):min(n - 1, t.last_shot) + 1] = True
+            pairs += [(i, j) for j in range(max(0, t.first_shot - offset), min(n - 1, t.last_shot - offset) + 1)]
+    pair = np.asarray(pairs, np.int64).reshape(-1, 2)
     visual = np.stack([s.visual for s in shots]) if shots and all(s.visual is not None for s in shots) else None
     appearance = np.stack([s.appearance for s in shots]) \
         if shots and all(s.appearance is not None for s in shots) else None
-    return MovieView(movie, shots, store.get_scenes(movie.id), texts, vecs, weight, cover, visual, appearance)
+    return MovieView(movie, offset, shots, store.get_scenes(movie.id), texts, vecs, weight, pair[:, 0], pair[:, 1],
+                     visual, appearance)
 
 
 class ViewCache:
-    """Most recently used movie views, dropped whenever the library's generation moves."""
+    """Most recently used views, dropped whenever the library's generation moves."""
 
     def __init__(self, store: Store, size: int = 64):
         self.store, self.size = store, size
-        self._views: OrderedDict[str, MovieView] = OrderedDict()
+        self._views: OrderedDict[tuple[str, int, int | None], MovieView] = OrderedDict()
         self._generation: int | None = None
 
-    def get(self, movie: Movie) -> MovieView:
+    def get(self, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
         gen = self.store.generation()
         if gen != self._generation:
             self._views.clear()
             self._generation = gen
-        view = self._views.get(movie.id)
+        key = (movie.id, first, last)
+        view = self._views.get(key)
         if view is None:
-            view = self._views[movie.id] = build_view(self.store, movie)
+            view = build_view(self.store, movie, first, last)
+            self._views[key] = view
             while len(self._views) > self.size:
                 self._views.popitem(last=False)
-        self._views.move_to_end(movie.id)
+        else:
+            self._views.move_to_end(key)
         return view

@@ -116,3 +116,25 @@ def test_old_library_is_migrated_in_place(tmp_path):
     store = open_store(lib)
     assert sqlite3.connect(lib / "catalogue.sqlite").execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store.get_movie("old").title == "Old" and store.get_texts("old") == []
+
+
+def test_keyword_search_follows_every_write_and_removal(tmp_path):
+    from search.store import TextSegment
+
+    store = open_store(tmp_path / "lib", create=True)
+    with store.writer():
+        for mid, line in (("a", "The kites are dancing high above the beach."), ("b", "Bring the blue umbrella.")):
+            bundle = _bundle(mid)
+            bundle.texts = [TextSegment("subtitle", "x.srt", 0.2, 0.9, line, first_shot=0, last_shot=0)]
+            store.put_movie(bundle, _stage(store, bundle))
+        hits = store.text_search(["dance", "beach"], [], 10)            # Porter stemming: dance ~ dancing
+        assert [store.lookup_texts([i])[i][0] for i, _ in hits] == ["a"]
+        assert store.text_search(["umbrella"], ['"blue umbrella"'], 10, movie_id="a") == []
+        assert len(store.text_search([], ['blue umbrella'], 10, movie_id="b")) == 1
+        assert store.text_search(['x" OR body:*'], [], 10) == []         # user text never reaches FTS syntax
+        bundle = _bundle("a", fp="f2")                                    # re-index "a" without texts
+        store.put_movie(bundle, _stage(store, bundle))
+        assert store.text_search(["kites"], [], 10) == []
+        assert store.remove_movie("b")
+        assert store.text_search(["umbrella"], [], 10) == []
+    assert store.check().ok

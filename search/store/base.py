@@ -30,13 +30,16 @@ class Store(ABC):
     def list_movies(self) -> list[Movie]: ...
 
     @abstractmethod
-    def get_shots(self, movie_id: str) -> list[Shot]: ...
+    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None) -> list[Shot]:
+        """The movie's shots, or those with index first..last (inclusive)."""
 
     @abstractmethod
     def get_scenes(self, movie_id: str) -> list[Scene]: ...
 
     @abstractmethod
-    def get_texts(self, movie_id: str, vectors: bool = False) -> list[TextSegment]: ...
+    def get_texts(self, movie_id: str, vectors: bool = False, first_shot: int | None = None,
+                  last_shot: int | None = None) -> list[TextSegment]:
+        """The movie's texts; with a shot range, only the texts placed on those shots."""
 
     @abstractmethod
     def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:

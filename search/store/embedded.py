@@ -114,15 +114,16 @@ class EmbeddedStore(Store):
     def list_movies(self) -> list[Movie]:
         return [self._movie(r) for r in self._conn.execute(f"{self._MOVIE_SQL} ORDER BY m.id")]
 
-    def get_shots(self, movie_id: str) -> list[Shot]:
+    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None) -> list[Shot]:
+        hi = 2**62 if last is None else last
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT id, idx, start_s, end_s, start_frame, end_frame, appearance, visual FROM shots "
-                "WHERE movie_id = ? ORDER BY idx", (movie_id,)).fetchall()
+                "WHERE movie_id = ? AND idx BETWEEN ? AND ? ORDER BY idx", (movie_id, first, hi)).fetchall()
             kfs: dict[int, list[Keyframe]] = {}
             for k in conn.execute(
                     "SELECT k.shot_id, k.time_s, k.frame, k.path FROM keyframes k JOIN shots s ON s.id = k.shot_id "
-                    "WHERE s.movie_id = ? ORDER BY k.shot_id, k.k", (movie_id,)):
+                    "WHERE s.movie_id = ? AND s.idx BETWEEN ? AND ? ORDER BY k.shot_id, k.k", (movie_id, first, hi)):
                 kfs.setdefault(k["shot_id"], []).append(Keyframe(k["time_s"], k["frame"], k["path"]))
         return [
             Shot(index=r["idx"], start=r["start_s"], end=r["end_s"], start_frame=r["start_frame"],
@@ -138,9 +139,15 @@ class EmbeddedStore(Store):
                 "SELECT * FROM scenes WHERE movie_id = ? ORDER BY idx", (movie_id,))
         ]
 
-    def get_texts(self, movie_id: str, vectors: bool = False) -> list[TextSegment]:
+    def get_texts(self, movie_id: str, vectors: bool = False, first_shot: int | None = None,
+                  last_shot: int | None = None) -> list[TextSegment]:
+        if first_shot is None and last_shot is None:
+            return [self._text(r, vectors) for r in self._conn.execute(
+                "SELECT * FROM texts WHERE movie_id = ? ORDER BY start_s IS NULL, start_s, id", (movie_id,))]
+        lo, hi = first_shot or 0, 2**62 if last_shot is None else last_shot
         return [self._text(r, vectors) for r in self._conn.execute(
-            "SELECT * FROM texts WHERE movie_id = ? ORDER BY start_s IS NULL, start_s, id", (movie_id,))]
+            "SELECT * FROM texts WHERE movie_id = ? AND first_shot <= ? AND last_shot >= ? "
+            "ORDER BY start_s IS NULL, start_s, id", (movie_id, hi, lo))]
 
     @staticmethod
     def _text(r: sqlite3.Row, vectors: bool) -> TextSegment:

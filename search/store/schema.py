@@ -100,6 +100,8 @@ MIGRATIONS: list[str | list[str]] = [
         "INSERT INTO texts_fts (rowid, body) VALUES (new.id, new.body); END",
         "INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')",
     ],
+    # 5: the focus step reads a window of a movie's texts by shot.
+    "CREATE INDEX texts_shots ON texts (movie_id, first_shot, last_shot)",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
