@@ -3,8 +3,9 @@
 Shots are scored per sentence; scores are calibrated within the movie (robust z-scores, so one
 stand-out shot wins over a uniformly mediocre stretch); the span is the maximum-sum contiguous run
 of calibrated scores above a threshold; a paragraph's sentences are aligned to the shots in order
-(monotonic dynamic programming) and each grows into its own span around its anchor; finally span
-edges snap to the cue, word or frame times nearby.
+(monotonic dynamic programming) and each grows into its own span around its anchor; finally the
+span narrows to the cue or transcript times that matched inside it, so its edges are cue/word
+times (padded by a quarter second) or shot boundaries, which are frame times.
 """
 
 from __future__ import annotations
@@ -86,15 +87,6 @@ def align_in_order(scores: np.ndarray) -> list[int]:
     for i in range(n - 1, 0, -1):
         out.append(int(back[i][out[-1]]))
     return out[::-1]
-
-
-def snap(t: float, anchors: Sequence[float], tolerance: float) -> float:
-    """The anchor time nearest to t when one lies within tolerance, else t."""
-    if not len(anchors):
-        return t
-    a = np.asarray(anchors, np.float64)
-    i = int(np.argmin(np.abs(a - t)))
-    return float(a[i]) if abs(a[i] - t) <= tolerance else t
 
 
 def iou(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -1,5 +1,5 @@
 """Pure parts of search, without models: query parsing, reciprocal-rank fusion, focus (calibration,
-max-sum spans, ordered alignment, snapping) and multiple-instance learning."""
+max-sum spans, ordered alignment, cue-time focus) and multiple-instance learning."""
 
 from __future__ import annotations
 
@@ -104,9 +104,7 @@ def test_sentences_align_to_shots_in_order():
     assert F.align_in_order(np.zeros((0, 3))) == []
 
 
-def test_edges_snap_and_tighten_to_cue_times():
-    assert F.snap(10.03, [5.0, 10.0, 12.0], 0.1) == 10.0
-    assert F.snap(10.5, [5.0, 10.0], 0.1) == 10.5
+def test_spans_tighten_to_the_matched_cue_times():
     assert F.tighten((20.0, 25.0), [(21.5, 24.5)]) == (21.25, 24.75)
     assert F.tighten((20.0, 25.0), [(19.0, 20.1)]) == (20.0, 20.35)
     assert F.tighten((20.0, 25.0), [(30.0, 31.0)]) == (20.0, 25.0)

@@ -74,7 +74,8 @@ def build_index(kind: str, dim: int, vectors: np.ndarray, ids: np.ndarray, polic
         nbits = 8 if n >= 256 * 39 else max(4, int(math.log2(max(16, n // 39))))
         index = faiss.index_factory(dim, f"IVF{nlist},PQ{_pq_m(dim)}x{nbits}", faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
-        sample = vectors if n <= 100_000 else vectors[rng.choice(n, 100_000, replace=False)]
+        want = max(100_000, 40 * nlist)   # faiss wants >= 39 training points per list
+        sample = vectors if n <= want else vectors[rng.choice(n, want, replace=False)]
         index.train(sample)
         faiss.extract_index_ivf(index).nprobe = policy.ivf_nprobe
     if len(vectors):
