@@ -49,6 +49,8 @@ class FramePlan:
     tiny: bool = False            # 48x27 RGB for TransNetV2
     thumb_height: int = 288
     thumb_every: int = 3          # a thumbnail every N frames (keyframes are picked from these)
+    face_height: int = 0          # a larger copy for face detection (0: none) ...
+    face_every: int = 0           # ... every N frames
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Frame:
     analysis: np.ndarray          # HxWx3 RGB uint8
     tiny: np.ndarray | None
     thumb: np.ndarray | None
+    face: np.ndarray | None = None
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -172,6 +175,8 @@ def iter_frames(info: MediaInfo, plan: FramePlan) -> Iterator[Frame]:
     aw = _even(plan.analysis_width)
     ah = _even(aw * info.height / info.width)
     th = _even(min(plan.thumb_height, info.height))
+    fh = _even(min(plan.face_height, info.height)) if plan.face_height else 0
+    fw = _even(fh * info.width / info.height) if fh else 0
     tw = _even(th * info.width / info.height)
     step = 1.0 / info.fps if info.fps > 0 else 1 / 25
     path = info.path
@@ -207,6 +212,7 @@ def iter_frames(info: MediaInfo, plan: FramePlan) -> Iterator[Frame]:
                         analysis=_scaled(frame, aw, ah, rot),
                         tiny=_scaled(frame, 48, 27, rot) if plan.tiny else None,
                         thumb=_scaled(frame, tw, th, rot) if index % plan.thumb_every == 0 else None,
+                        face=_scaled(frame, fw, fh, rot) if fh and index % plan.face_every == 0 else None,
                     )
                     last_time = t
                     index += 1

@@ -15,6 +15,7 @@ interrupted run is taken from the staging checkpoint (resumable); an unchanged m
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import json
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +39,7 @@ from tqdm import tqdm
 from indexer import boundaries as B
 from indexer.appearance import color_histogram, shot_feature
 from indexer.errors import InputError
+from indexer.faces import face_analyzer, portrait_face, run_faces
 from indexer.fingerprint import PIPELINE_VERSION, file_hash
 from indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
 from indexer.media import FramePlan, MediaInfo, iter_frames, probe
@@ -49,12 +52,12 @@ from indexer.subtitles import parse_subtitles
 from indexer.text_layer import align_untimed, attach_timed, dialogue_gaps, embed_texts, scene_texts
 from indexer.understand import ShotVision, VisionPlan, run_clip, run_vision
 from models.clip import clip_identity
-from models.registry import ModelUnavailable, optional, resolve
+from models.registry import ModelUnavailable, notice_once, optional, resolve
 from models.text_embed import load_text_embedder
-from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
+from search.store import Character, FaceTrack, Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
 
 T = TypeVar("T")
-LAYER_VERSIONS = {"shots": "2", "vision": "1", "clip": "1", "speech": "2", "text": "1"}
+LAYER_VERSIONS = {"shots": "3", "vision": "1", "clip": "1", "faces": "1", "speech": "2", "text": "2"}
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,18 @@ class Profile:
     vision: VisionPlan = field(default_factory=VisionPlan)
     speech_model: str = "whisper-tiny.en"
     speech_beam: int = 1
+    face_fps: float = 1.0          # frames sampled per second of each shot for faces
+    face_height: int = 360         # faces are looked for on frames this tall (HOG upsampled once)
+    face_upsample: int = 1         # HOG upsampling (1 finds faces of ~40 px instead of ~80, at 4x the cost)
+    face_cnn: bool = False         # dlib's CNN (MMOD) detector instead of HOG
 
 
 PROFILES: dict[str, Profile] = {
     "fast": Profile("fast", transnet=False),
     "full": Profile("full", transnet=True, vision=VisionPlan(classify_keyframes=(0, 1, 2), detect_keyframes=(0, 1, 2),
                                                          ocr_keyframes=(0, 1, 2)),
-                    speech_model="whisper-base", speech_beam=5),
+                    speech_model="whisper-base", speech_beam=5, face_fps=4.0, face_height=720,
+                    face_cnn=True),
 }
 
 
@@ -91,6 +99,7 @@ class ShotPlan:
     keyframes: list[list[tuple[int, float, str]]]   # per shot: (frame, time, file name)
     features: list[list[float]]                     # colour features (fallback appearance)
     end_time: float
+    face_frames: list[list[tuple[float, str]]] = field(default_factory=list)   # per shot: (time, file in faces/)
 
 
 @dataclass
@@ -101,6 +110,7 @@ class ShotLayer:
     end_time: float
     shots: list[Shot]
     colour: list[list[float]]
+    face_frames: list[list[tuple[float, str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -187,8 +197,10 @@ class Indexer:
         else:
             speech = _h("speech", LAYER_VERSIONS["speech"], video_hash, p.speech_model, p.speech_beam)
         side = sorted(f"{f.name}:{file_hash(f)}" for f in spec.side_files())
-        text = _h("text", LAYER_VERSIONS["text"], shots, vision, clip, speech, _available("minilm"), *side)
-        return {"shots": shots, "vision": vision, "clip": clip, "speech": speech, "text": text}
+        faces = _h("faces", LAYER_VERSIONS["faces"], shots, p.face_fps, p.face_height, p.face_upsample, p.face_cnn) \
+            if _available("dlib-faces") else "off"
+        text = _h("text", LAYER_VERSIONS["text"], shots, vision, clip, speech, faces, _available("minilm"), *side)
+        return {"shots": shots, "vision": vision, "clip": clip, "faces": faces, "speech": speech, "text": text}
 
     # -- public --------------------------------------------------------------------------------
     def index(self, spec: MovieSpec, info: MediaInfo | None = None) -> Outcome:
@@ -244,6 +256,8 @@ class Indexer:
             vision = timed("vision", self._vision_layer, layer, staging, ck, fps["vision"], old, old_shots,
                            old_texts, stages)
             visual = timed("clip", self._clip_layer, layer, staging, ck, fps["clip"], old, old_shots, stages)
+            tracks = timed("faces", self._faces_layer, spec, layer, staging, ck, fps["faces"], old, stages)
+            characters = timed("cast", self._characters, spec)
         transcript = speech.result()
         bundle = timed("text", self._text_layer, spec, layer, vision, visual, transcript, cues, script, old_texts,
                        stages)
@@ -256,11 +270,12 @@ class Indexer:
         shots, scenes, texts = bundle
         timed("write", self.store.put_movie, MovieBundle(movie=movie, shots=shots, scenes=scenes,
                                                          source_size=stat.st_size, source_mtime_ns=stat.st_mtime_ns,
-                                                         texts=texts), staging / "thumbs")
+                                                         texts=texts, tracks=tracks, characters=characters),
+              staging / "thumbs")
         shutil.rmtree(staging, ignore_errors=True)
         status = "updated" if existing is not None and old else \
             "resumed" if "resumed" in stages.values() else "indexed"
-        order = [*LAYER_VERSIONS, "write"]   # speech may finish first; report layers in pipeline order
+        order = [*LAYER_VERSIONS, "cast", "write"]   # speech may finish first; report layers in pipeline order
         return Outcome(spec.id, status, len(shots), len(scenes), layer.end_time, time.perf_counter() - t0, source,
                        {k: stages[k] for k in order if k in stages}, {k: timings[k] for k in order if k in timings})
 
@@ -351,6 +366,49 @@ class Indexer:
                            run=lambda: run_clip(self._keyframe_files(layer, staging)),
                            dump=lambda visual: visual.tolist())
 
+    def _faces_layer(self, spec: MovieSpec, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str,
+                     old: Movie | None, stages: dict[str, str]) -> list[FaceTrack]:
+        if fp == "off":
+            face_analyzer(self.profile.face_cnn)   # says once which model is missing and how to supply it
+            stages["faces"] = "off"
+            return []
+        if layer.face_frames and len(layer.face_frames) == len(layer.shots):
+            frames = [[(t, staging / "faces" / name) for t, name in fs] for fs in layer.face_frames]
+        else:   # shots reused from the library: its keyframes are the frames we have
+            frames = [[(t, p) for t, p in kfs] for kfs in self._keyframe_files(layer, staging)]
+
+        def run() -> list[FaceTrack] | None:
+            bar = self._bar(len(layer.shots), "faces", "shot")
+            try:
+                p = self.profile
+                return run_faces(frames, cnn=p.face_cnn, upsample=p.face_upsample, progress=bar.update)
+            finally:
+                bar.close()
+
+        reusable = old is not None and old.layers.get("faces") == fp
+        tracks = self._layer(
+            "faces", fp, ck, stages, load=lambda saved: [_track_from_dict(t) for t in saved],
+            reuse=lambda: [dataclasses_replace(t, id=None, character=None, confidence=None)
+                           for t in self.store.get_tracks(spec.id)] if reusable else None,
+            run=run, dump=lambda tracks: [_track_to_dict(t) for t in tracks])
+        return tracks or []
+
+    def _characters(self, spec: MovieSpec) -> list[Character]:
+        """The cast of movie.json, each with the largest face of its portrait."""
+        out = []
+        for i, member in enumerate(spec.cast):
+            face = None
+            if member.portrait is not None:
+                face, n = portrait_face(member.portrait, self.profile.face_cnn)
+                where = f"{spec.id}: cast[{i}].portrait {member.portrait.name}"
+                if n == 0 and face_analyzer(self.profile.face_cnn) is not None:
+                    notice_once(where, f"{where}: no face found; {member.character} is found by name only")
+                elif n > 1:
+                    notice_once(where, f"{where}: {n} faces; the largest is taken as {member.character}")
+            out.append(Character(member.character, member.actor,
+                                 member.portrait.name if member.portrait else None, face))
+        return out
+
     def _speech_layer(self, spec: MovieSpec, info: MediaInfo, ck: Checkpoint, fp: str,
                       existing: Movie | None, old_texts: list[TextSegment], stages: dict[str, str]
                       ) -> list[TextSegment]:
@@ -414,11 +472,13 @@ class Indexer:
         p = self.profile
         thumb_every = max(1, round(info.fps / p.thumb_fps)) if info.fps > 0 else 3
         frame_plan = FramePlan(analysis_width=p.analysis_width, tiny=p.transnet, thumb_height=p.thumb_height,
-                               thumb_every=thumb_every)
+                               thumb_every=thumb_every, face_height=p.face_height,
+                               face_every=max(1, round(info.fps / (2 * p.face_fps))) if info.fps > 0 else 12)
         content = ContentShotDetector(info.fps, p.content_threshold)
         transnet = TransNetShotDetector(p.transnet_threshold) if p.transnet else None
         stats = FrameStats()
         spool = ThumbSpool(staging / "spool.jpgs")
+        face_spool = ThumbSpool(staging / "faces.jpgs")
         expected = int(info.duration * info.fps) or None
         bar = tqdm(total=expected, unit="frame", desc=f"{spec.id} [{p.name}]", file=sys.stderr,
                    disable=None if self.progress else True, leave=False, mininterval=0.5)
@@ -431,6 +491,8 @@ class Indexer:
                     transnet.push(frame)
                 if frame.thumb is not None:
                     spool.add(frame.index, frame.thumb)
+                if frame.face is not None:
+                    face_spool.add(frame.index, frame.face)
                 bar.update(1)
                 if frame.index == half:
                     _fault("decode")
@@ -439,12 +501,15 @@ class Indexer:
             step = float(np.median(np.diff(stats.times))) if n > 1 else (1.0 / info.fps if info.fps else 0.04)
             end_time = stats.times[-1] + step
             keyframes, features = write_keyframes(ranges, stats.times, spool, staging / "thumbs")
+            face_frames = write_face_frames(ranges, stats.times, face_spool, staging / "faces", p.face_fps)
         finally:
             bar.close()
             spool.close()
+            face_spool.close()
             (staging / "spool.jpgs").unlink(missing_ok=True)
+            (staging / "faces.jpgs").unlink(missing_ok=True)
         return ShotPlan(n_frames=n, times=stats.times, ranges=ranges, keyframes=keyframes,
-                        features=[f.tolist() for f in features], end_time=end_time)
+                        features=[f.tolist() for f in features], end_time=end_time, face_frames=face_frames)
 
 
 def shot_ranges(profile: Profile, content: DetectorOutput, transnet: DetectorOutput | None, stats: FrameStats,
@@ -486,6 +551,45 @@ def write_keyframes(ranges: list[tuple[int, int]], times: list[float], spool: Th
     return keyframes, features
 
 
+def write_face_frames(ranges: list[tuple[int, int]], times: list[float], spool: ThumbSpool, out_dir: Path,
+                      per_second: float) -> list[list[tuple[float, str]]]:
+    """Spooled face-size frames at about `per_second` inside each shot (at least one) for the faces
+    stage; they live in the staging folder only, never in the library."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    available = spool.indices()
+    out: list[list[tuple[float, str]]] = []
+    for i, (s, e) in enumerate(ranges):
+        seconds = max(0.0, float(times[e - 1]) - float(times[s])) if e > s else 0.0
+        n = max(1, round(seconds * per_second))
+        inside = [i for i in available[bisect.bisect_left(available, s):bisect.bisect_left(available, e)]]
+        picked: list[int] = []
+        for k in range(n if inside else 0):   # a shot too short to hold a sampled frame gets none
+            idx = nearest_available(s + int((k + 0.5) * (e - s) / n), inside, s, e)
+            if idx not in picked:
+                picked.append(idx)
+        frames = []
+        for k, idx in enumerate(picked):
+            name = f"s{i:05d}_f{k:03d}.jpg"
+            (out_dir / name).write_bytes(spool.read(idx))
+            frames.append((float(times[idx]), name))
+        out.append(frames)
+    return out
+
+
+def _track_to_dict(t: FaceTrack) -> dict:
+    return {"shot": t.shot, "start": t.start, "end": t.end, "kind": t.kind,
+            "face": None if t.face is None else t.face.tolist(),
+            "body": None if t.body is None else t.body.tolist(), "box": list(t.box), "quality": t.quality,
+            "detections": t.detections}
+
+
+def _track_from_dict(d: dict) -> FaceTrack:
+    return FaceTrack(shot=d["shot"], start=d["start"], end=d["end"], kind=d.get("kind", "face"),
+                     face=None if d["face"] is None else np.asarray(d["face"], np.float32),
+                     body=None if d["body"] is None else np.asarray(d["body"], np.float32), box=tuple(d["box"]),
+                     quality=d["quality"], detections=d["detections"])
+
+
 def _shot_layer_from_plan(plan: ShotPlan) -> ShotLayer:
     times = plan.times
     shots = []
@@ -493,7 +597,7 @@ def _shot_layer_from_plan(plan: ShotPlan) -> ShotLayer:
         end = times[e] if e < plan.n_frames else plan.end_time
         shots.append(Shot(index=i, start=float(times[s]), end=float(end), start_frame=int(s), end_frame=int(e),
                           keyframes=[Keyframe(time=t, frame=f, path=name) for (f, t, name) in plan.keyframes[i]]))
-    return ShotLayer(plan.n_frames, plan.end_time, shots, plan.features)
+    return ShotLayer(plan.n_frames, plan.end_time, shots, plan.features, plan.face_frames)
 
 
 def _plan_from_layer(layer: ShotLayer) -> ShotPlan:
@@ -506,7 +610,7 @@ def _plan_from_layer(layer: ShotLayer) -> ShotPlan:
             times[kf.frame] = kf.time
     return ShotPlan(n_frames=n, times=times, ranges=[(s.start_frame, s.end_frame) for s in layer.shots],
                     keyframes=[[(kf.frame, kf.time, kf.path) for kf in s.keyframes] for s in layer.shots],
-                    features=layer.colour, end_time=layer.end_time)
+                    features=layer.colour, end_time=layer.end_time, face_frames=layer.face_frames)
 
 
 def _vision_from_store(shots: list[Shot], texts: list[TextSegment]) -> list[ShotVision]:

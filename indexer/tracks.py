@@ -16,7 +16,7 @@ LINK_COSINE = 0.90    # or the faces are the same person by embedding (see model
 class Detection:
     time: float
     box: tuple[int, int, int, int]
-    vector: np.ndarray
+    vector: np.ndarray | None     # None until embedded: the indexer links by overlap, then embeds the best
     quality: float
     frame: str = ""          # the sampled frame file it came from
 
@@ -35,9 +35,10 @@ class Track:
 
     @property
     def face(self) -> np.ndarray:
-        """Quality-weighted mean of the detections' embeddings, L2-normalised."""
-        w = np.array([d.quality for d in self.detections]) + 1e-6
-        v = (np.stack([d.vector for d in self.detections]) * w[:, None]).sum(axis=0)
+        """Quality-weighted mean of the embedded detections, L2-normalised."""
+        dets = [d for d in self.detections if d.vector is not None]
+        w = np.array([d.quality for d in dets]) + 1e-6
+        v = (np.stack([d.vector for d in dets]) * w[:, None]).sum(axis=0)
         return (v / (np.linalg.norm(v) + 1e-12)).astype(np.float32)
 
     @property
@@ -67,7 +68,7 @@ def link_tracks(samples: Sequence[Sequence[Detection]]) -> list[Track]:
                     continue
                 last = t.detections[-1]
                 overlap = iou(d.box, last.box)
-                cosine = float(d.vector @ t.face)
+                cosine = float(d.vector @ t.face) if d.vector is not None and last.vector is not None else 0.0
                 if overlap >= LINK_IOU or cosine >= LINK_COSINE:
                     score = overlap + cosine
                     if score > best_score:

@@ -64,19 +64,26 @@ class FaceAnalyzer:
         h, w = img.shape[:2]
         return [((max(0, r.left()), max(0, r.top()), min(w, r.right()), min(h, r.bottom())), s) for r, s in found]
 
+    def embed(self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+        """(n, 128) L2-normalised embeddings of the given face boxes (aligned by 5 landmarks)."""
+        if not boxes:
+            return np.zeros((0, DIM), np.float32)
+        img = np.ascontiguousarray(rgb, np.uint8)
+        dlib = self._dlib
+        with self._lock:
+            shapes = dlib.full_object_detections()
+            for x0, y0, x1, y1 in boxes:
+                shapes.append(self._shape(img, dlib.rectangle(int(x0), int(y0), int(x1), int(y1))))
+            vecs = np.asarray(self._embed.compute_face_descriptor(img, shapes), np.float32)
+        return vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12)
+
     def faces(self, rgb: np.ndarray, upsample: int = 1, min_size: int = MIN_FACE_PX) -> list[Face]:
         """Detected, aligned and embedded faces, largest first; faces under `min_size` px dropped."""
         img = np.ascontiguousarray(rgb, np.uint8)
         boxes = [(b, s) for b, s in self.detect(img, upsample) if min(b[2] - b[0], b[3] - b[1]) >= min_size]
         if not boxes:
             return []
-        dlib = self._dlib
-        with self._lock:
-            shapes = dlib.full_object_detections()
-            for (x0, y0, x1, y1), _ in boxes:
-                shapes.append(self._shape(img, dlib.rectangle(x0, y0, x1, y1)))
-            vecs = np.asarray(self._embed.compute_face_descriptor(img, shapes), np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
+        vecs = self.embed(img, [b for b, _ in boxes])
         out = [Face(b, s, v) for (b, s), v in zip(boxes, vecs, strict=True)]
         return sorted(out, key=lambda f: -f.size)
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from search import focus as F
+from search.cast import CastHit, CastSearch
 from search.fusion import FusionWeights, ranked, rrf
 from search.movie_view import TIMED_KINDS, MovieView, ViewCache
 from search.query import Query, keywords
@@ -121,6 +122,7 @@ class SearchEngine:
         self.weights = weights or FusionWeights.from_env()
         self.views = ViewCache(store)
         self.tags = TagIndex(store)
+        self.cast = CastSearch(store)
         self._movies: dict[str, Movie] | None = None
         self._movies_gen: int | None = None
 
@@ -138,16 +140,26 @@ class SearchEngine:
         return self._movies
 
     # -- public ------------------------------------------------------------------------------
-    def search(self, q: Query, limit: int = 10) -> dict[str, Any]:
+    def search(self, q: Query, limit: int = 10, face: np.ndarray | None = None) -> dict[str, Any]:
+        """`face`: the embedding of an uploaded face photo (see models.faces), searched for as a person."""
         t0 = time.perf_counter()
         allowed = self._allowed_movies(q)
         notes: list[str] = []
-        if q.text:
+        if face is not None:
+            clips = self._cast_clips(self.cast.by_face(face, allowed))
+            if q.text or q.tags:
+                notes.append("with a face photo, the text and tags of the query only filter by movie")
+        elif q.text:
             clips = self._text_search(q, allowed, limit, notes)
         elif q.tags:
             clips = self._tag_search(q.tags, allowed, limit)
         else:
-            clips = self._cast_search(q.cast, allowed, limit)
+            hits, faceless = self.cast.by_names(q.cast, allowed, sorted(allowed or ()))
+            clips = self._cast_clips(hits)
+            if faceless:
+                clips += self._cast_search(q.cast, set(faceless), limit)
+                notes.append(f"no portrait face for {', '.join(q.cast)} in {', '.join(faceless)}: "
+                             "found by the lines that name them")
         return {"query": q.as_dict(), "results": [c.as_dict() for c in clips[:limit]], "notes": notes,
                 "took_ms": round((time.perf_counter() - t0) * 1000, 1)}
 
@@ -357,6 +369,16 @@ class SearchEngine:
             clips.append(Clip(hit.movie_id, view.movie.title, shot.start, shot.end, hit.score, (hit.shot, hit.shot),
                               kf[len(kf) // 2].path if kf else None, hit.why))
         return clips[:limit]
+
+    def _cast_clips(self, hits: list[CastHit]) -> list[Clip]:
+        movies = self.movies()
+        out = []
+        for h in hits:
+            view = self.views.get(movies[h.movie_id], h.shot, h.shot)
+            kf = view.shots[0].keyframes if view.shots else []
+            out.append(Clip(h.movie_id, movies[h.movie_id].title, h.start, h.end, h.score, (h.shot, h.shot),
+                            kf[len(kf) // 2].path if kf else None, h.why))
+        return out
 
     def _cast_search(self, cast: list[str], allowed: set[str] | None, limit: int) -> list[Clip]:
         """A name without a face index (the cast issue adds faces): the scenes whose texts say the

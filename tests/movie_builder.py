@@ -208,6 +208,66 @@ def shot_movie(name: str, parts: list[tuple[str, float, float]]) -> Path:
                     + f"concat=n={n}:v=1:a=0[v]", "-map", "[v]"], out)
 
 
+def zoomed_out(src: str, scale: float, dest: Path) -> Path:
+    """A real photo shrunk to `scale` of the frame, centred on grey: the same person, too small
+    for a face detector (a wide shot). Not black: a near-black frame reads as a fade."""
+    from PIL import Image
+
+    w, h = (int(v) for v in SIZE.split("x"))
+    with Image.open(media(src)) as im:
+        im = im.convert("RGB")
+        im.thumbnail((int(w * scale), int(h * scale)))
+        canvas = Image.new("RGB", (w, h), (120, 120, 120))
+        canvas.paste(im, ((w - im.width) // 2, (h - im.height) // 2))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(dest)
+    return dest
+
+
+# The cast evaluation film: (source, seconds, who is on screen). Portraits: obama.jpg, biden.jpg.
+CAST_SHOTS: list[tuple[str, float, str | None]] = [
+    ("bikes.mp4", 3.0, None), ("obama3.jpg", 2.5, "Obama"), ("obama3@0.35", 2.5, "Obama"),
+    ("biden.jpg", 2.5, "Biden"), ("cityCC0.mpg", 3.0, None), ("t1.jpg", 2.5, None),
+    ("obama_partial_face.jpg", 2.5, "Obama"), ("person.jpg", 2.5, None), ("obama_partial_face2.jpg", 2.5, "Obama"),
+    ("carphone_pristine.mp4", 3.0, None),
+]
+
+
+def cast_movie() -> Path:
+    """Real clips and real face photos held as shots (CAST_SHOTS), 640x360; 'obama3@0.2' is obama3
+    zoomed out to about a third of the frame."""
+    out = built("cast.mp4")
+    if out.exists():
+        return out
+    work = built("cast-parts")
+    inputs: list[str] = []
+    chains: list[str] = []
+    for i, (src, secs, _) in enumerate(CAST_SHOTS):
+        if "@" in src:
+            name, scale = src.split("@")
+            name += ".jpg"
+            frame = zoomed_out(name, float(scale), work / f"{i}.png")
+            inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
+        elif src.endswith(".jpg"):
+            work.mkdir(parents=True, exist_ok=True)
+            frame = _photo_frame(media(src), "", work / f"{i}.png")
+            inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
+        else:
+            inputs += ["-i", str(media(src))]
+        chains.append(f"[{i}:v]trim=0:{secs},setpts=PTS-STARTPTS," + _norm(f"v{i}"))
+    n = len(CAST_SHOTS)
+    return _ffmpeg([*inputs, "-filter_complex", ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n))
+                    + f"concat=n={n}:v=1:a=0[v]", "-map", "[v]"], out)
+
+
+def cast_spans() -> list[tuple[float, float, str | None]]:
+    out, t = [], 0.0
+    for _, secs, who in CAST_SHOTS:
+        out.append((t, t + secs, who))
+        t += secs
+    return out
+
+
 def write_srt(path: Path, cues: list[tuple[float, float, str]]) -> Path:
     def ts(t: float) -> str:
         ms = round(t * 1000)

@@ -264,12 +264,21 @@ def cmd_search(args) -> int:
 
     if not 1 <= args.limit <= 100:
         raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
-    if args.face is not None:
-        raise UsageError("--face: face search is not in this build yet (the cast feature adds it)")
     try:
-        query = parse_query(args.query, tags=[args.tags], cast=[args.cast], movies=args.movie)
+        query = parse_query(args.query, tags=[args.tags], cast=[args.cast], movies=args.movie,
+                            allow_empty=args.face is not None)
     except QueryError as exc:
         raise UsageError(str(exc)) from None
+    face = None
+    if args.face is not None:
+        from search.face_query import FaceQueryError, face_from_photo
+
+        try:
+            face, note = face_from_photo(args.face)
+        except FaceQueryError as exc:
+            raise UsageError(str(exc)) from None
+        if note:
+            print(f"cinesearch: notice: {note}", file=sys.stderr)
     from search.engine import SearchEngine
 
     store = _open(args)
@@ -277,7 +286,7 @@ def cmd_search(args) -> int:
         unknown = [m for m in query.movies if store.get_movie(m) is None]
         if unknown:
             raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
-        answer = SearchEngine(store).search(query, limit=args.limit)
+        answer = SearchEngine(store).search(query, limit=args.limit, face=face)
     finally:
         store.close()
     for note in answer["notes"]:
@@ -289,7 +298,7 @@ def cmd_search(args) -> int:
         for part in r.get("focus", []):
             lines.append(f"      {_fmt_time(part['start'])} - {_fmt_time(part['end'])}  \"{part['sentence'][:70]}\"")
         for w in r["why"][:3]:
-            what = w.get("text") or w.get("tag") or ", ".join(w.get("names", [])) or ""
+            what = w.get("text") or w.get("tag") or w.get("who") or ", ".join(w.get("names", [])) or ""
             kind = f"{w['modality']}/{w['kind']}" if w.get("kind") else w["modality"]
             lines.append(f"      why: {kind} {w['score']:.3f}  {what[:80]}")
     _emit(args, answer, "\n".join(lines) if lines else "no clips found")

@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from search.store.base import Store, StoreError
-from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot, TextSegment
+from search.store.records import (
+    Character,
+    CheckReport,
+    FaceTrack,
+    Keyframe,
+    Movie,
+    MovieBundle,
+    Scene,
+    Shot,
+    TextSegment,
+)
 
-__all__ = ["CheckReport", "Keyframe", "Movie", "MovieBundle", "Scene", "Shot", "Store", "StoreError", "TextSegment",
-           "open_store"]
+__all__ = ["Character", "CheckReport", "FaceTrack", "Keyframe", "Movie", "MovieBundle", "Scene", "Shot", "Store",
+           "StoreError", "TextSegment", "open_store"]
 
 
 def open_store(library: str | Path, *, create: bool = False, backend: str = "embedded") -> Store:

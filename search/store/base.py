@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.store.records import CheckReport, Movie, MovieBundle, Scene, Shot, TextSegment
+from search.store.records import Character, CheckReport, FaceTrack, Movie, MovieBundle, Scene, Shot, TextSegment
 
 
 class StoreError(Exception):
@@ -40,6 +40,18 @@ class Store(ABC):
     def get_texts(self, movie_id: str, vectors: bool = False, first_shot: int | None = None,
                   last_shot: int | None = None) -> list[TextSegment]:
         """The movie's texts; with a shot range, only the texts placed on those shots."""
+
+    @abstractmethod
+    def get_tracks(self, movie_id: str) -> list[FaceTrack]:
+        """The movie's face tracks, in shot order."""
+
+    @abstractmethod
+    def lookup_tracks(self, ids: list[int]) -> dict[int, tuple[str, FaceTrack]]:
+        """Track row ids (what face vector search returns) -> (movie id, track)."""
+
+    @abstractmethod
+    def get_characters(self, movie_id: str) -> list[Character]:
+        """The cast of movie.json with their portraits' faces."""
 
     @abstractmethod
     def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:

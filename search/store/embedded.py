@@ -25,7 +25,17 @@ from typing import ClassVar
 import numpy as np
 
 from search.store.base import Store, StoreError
-from search.store.records import CheckReport, Keyframe, Movie, MovieBundle, Scene, Shot, TextSegment
+from search.store.records import (
+    Character,
+    CheckReport,
+    FaceTrack,
+    Keyframe,
+    Movie,
+    MovieBundle,
+    Scene,
+    Shot,
+    TextSegment,
+)
 from search.store.schema import SCHEMA_VERSION, current_version, migrate
 from search.store.vectors import KINDS, IndexPolicy, VectorIndex
 
@@ -156,6 +166,28 @@ class EmbeddedStore(Store):
                            extra=json.loads(r["extra_json"]) if r["extra_json"] else {},
                            vector=_vec(r["vec"]) if vectors else None, id=r["id"])
 
+    def get_tracks(self, movie_id: str) -> list[FaceTrack]:
+        return [self._track(r) for r in self._conn.execute(
+            "SELECT * FROM tracks WHERE movie_id = ? ORDER BY shot_idx, start_s, id", (movie_id,))]
+
+    @staticmethod
+    def _track(r: sqlite3.Row) -> FaceTrack:
+        return FaceTrack(shot=r["shot_idx"], start=r["start_s"], end=r["end_s"], face=_vec(r["face"]), kind=r["kind"],
+                         body=_vec(r["body"]), box=tuple(json.loads(r["box_json"])), quality=r["quality"],
+                         detections=r["detections"], character=r["character"], confidence=r["confidence"],
+                         id=r["id"])
+
+    def lookup_tracks(self, ids: list[int]) -> dict[int, tuple[str, FaceTrack]]:
+        out: dict[int, tuple[str, FaceTrack]] = {}
+        for chunk in _chunks([int(i) for i in ids if i >= 0]):
+            q = f"SELECT * FROM tracks WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update({r["id"]: (r["movie_id"], self._track(r)) for r in self._conn.execute(q, chunk)})
+        return out
+
+    def get_characters(self, movie_id: str) -> list[Character]:
+        return [Character(r["name"], r["actor"], r["portrait"], _vec(r["face"])) for r in self._conn.execute(
+            "SELECT * FROM characters WHERE movie_id = ? ORDER BY idx", (movie_id,))]
+
     def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:
         """Catalogue shot ids (as faiss returns them) -> (movie id, shot index)."""
         out: dict[int, tuple[str, int]] = {}
@@ -196,7 +228,8 @@ class EmbeddedStore(Store):
 
     # -- vectors -----------------------------------------------------------------------------
     _VECTOR_SQL: ClassVar[dict[str, tuple[str, str]]] = {
-        "text": ("texts", "vec"), "visual": ("shots", "visual"), "appearance": ("shots", "appearance")}
+        "text": ("texts", "vec"), "visual": ("shots", "visual"), "appearance": ("shots", "appearance"),
+        "face": ("tracks", "face")}
 
     def generation(self) -> int:
         return int(self._conn.execute("SELECT value FROM state WHERE key = 'vectors_generation'").fetchone()[0])
@@ -343,6 +376,20 @@ class EmbeddedStore(Store):
                 tid = int(cur.lastrowid)
                 if t.vector is not None:
                     conn.execute("UPDATE texts SET vec = ? WHERE id = ?", (remember("text", tid, t.vector), tid))
+            for tr in bundle.tracks:
+                cur = conn.execute(
+                    "INSERT INTO tracks (movie_id, shot_idx, start_s, end_s, kind, body, box_json, quality, "
+                    "detections, character, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (movie.id, tr.shot, tr.start, tr.end, tr.kind, None if tr.body is None else
+                     np.asarray(tr.body, np.float32).tobytes(), json.dumps([round(v, 5) for v in tr.box]),
+                     tr.quality, tr.detections, tr.character, tr.confidence))
+                tid = int(cur.lastrowid)
+                conn.execute("UPDATE tracks SET face = ? WHERE id = ?", (remember("face", tid, tr.face), tid))
+            conn.executemany(
+                "INSERT INTO characters (movie_id, idx, name, actor, portrait, face) VALUES (?,?,?,?,?,?)",
+                [(movie.id, i, c.name, c.actor, c.portrait,
+                  None if c.face is None else np.asarray(c.face, np.float32).tobytes())
+                 for i, c in enumerate(bundle.characters)])
             conn.execute("INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, hash) VALUES (?,?,?,?)",
                          (movie.source, bundle.source_size, bundle.source_mtime_ns, movie.content_hash))
             generation = self._bump_generation(conn)

@@ -92,6 +92,43 @@ class TextSegment:
 
 
 @dataclass
+class FaceTrack:
+    """One face followed through a shot (a temporal link), or a person's body seen without a usable
+    face (kind "person": face None), the node that visual links reach."""
+    shot: int
+    start: float
+    end: float
+    face: np.ndarray | None           # 128-d, L2-normalised quality-weighted mean
+    body: np.ndarray | None = None    # appearance of the upper body below the face (visual link)
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)   # best detection, 0..1 of the frame
+    quality: float = 0.0
+    detections: int = 0
+    character: str | None = None      # cast name given by propagation (None: unknown)
+    confidence: float | None = None
+    kind: str = "face"
+    id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "shot": self.shot, "start": round(self.start, 3), "end": round(self.end, 3),
+                "box": [round(v, 4) for v in self.box], "quality": round(self.quality, 3),
+                "detections": self.detections, "character": self.character,
+                "confidence": None if self.confidence is None else round(self.confidence, 3)}
+
+
+@dataclass
+class Character:
+    """A cast entry of movie.json with the face of its portrait (None when no face was found)."""
+    name: str
+    actor: str | None = None
+    portrait: str | None = None       # file name as given in movie.json
+    face: np.ndarray | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"character": self.name, "actor": self.actor, "portrait": self.portrait,
+                "has_face": self.face is not None}
+
+
+@dataclass
 class Movie:
     id: str
     source: str                 # absolute path of the video file
@@ -129,6 +166,8 @@ class MovieBundle:
     source_size: int
     source_mtime_ns: int
     texts: list[TextSegment] = field(default_factory=list)
+    tracks: list[FaceTrack] = field(default_factory=list)
+    characters: list[Character] = field(default_factory=list)
 
 
 @dataclass

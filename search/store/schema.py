@@ -102,6 +102,35 @@ MIGRATIONS: list[str | list[str]] = [
     ],
     # 5: the focus step reads a window of a movie's texts by shot.
     "CREATE INDEX texts_shots ON texts (movie_id, first_shot, last_shot)",
+    # 6: cast: face tracks (face vector for faiss, body vector for visual links), bodies seen without
+    # a usable face, and the characters named in movie.json with their portrait's face.
+    """
+    CREATE TABLE tracks (
+        id INTEGER PRIMARY KEY,
+        movie_id TEXT NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+        shot_idx INTEGER NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        kind TEXT NOT NULL,              -- "face" (a face track) or "person" (a body without a usable face)
+        face BLOB,
+        body BLOB,
+        box_json TEXT NOT NULL,
+        quality REAL NOT NULL,
+        detections INTEGER NOT NULL,
+        character TEXT,
+        confidence REAL
+    );
+    CREATE INDEX tracks_movie ON tracks (movie_id, shot_idx);
+    CREATE TABLE characters (
+        movie_id TEXT NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        actor TEXT,
+        portrait TEXT,
+        face BLOB,
+        PRIMARY KEY (movie_id, idx)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

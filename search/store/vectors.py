@@ -24,7 +24,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-KINDS = ("text", "visual", "appearance")
+KINDS = ("text", "visual", "appearance", "face")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""An uploaded face photo, checked and embedded: the one place both the CLI and the web API turn
+user bytes into a face vector. The file is judged by its content, not its name."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+
+
+class FaceQueryError(ValueError):
+    """The photo cannot be used; the message says why in one line."""
+
+
+def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise FaceQueryError(f"{name}: {len(data)} bytes is over the {MAX_PHOTO_BYTES // 2**20} MiB limit")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise FaceQueryError(f"{name}: {im.width}x{im.height} is too large")
+            im.load()
+            return np.asarray(im.convert("RGB"))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, FaceQueryError):
+            raise
+        raise FaceQueryError(f"{name}: not an image (JPEG, PNG, WebP, ...)") from None
+
+
+def face_from_image(rgb: np.ndarray, name: str = "photo") -> tuple[np.ndarray, str | None]:
+    """The embedding of the photo's face, and a note when the largest of several was taken."""
+    from models.faces import load_face_analyzer
+    from models.registry import optional
+
+    analyzer = optional("dlib-faces", load_face_analyzer)
+    if analyzer is None:
+        raise FaceQueryError("face search needs the dlib face models (see the notice above)")
+    faces = analyzer.faces(rgb, upsample=1)
+    if not faces:
+        raise FaceQueryError(f"{name}: no face found")
+    note = f"{name}: {len(faces)} faces; searching for the largest" if len(faces) > 1 else None
+    return faces[0].vector, note
+
+
+def face_from_photo(path: Path) -> tuple[np.ndarray, str | None]:
+    try:
+        data = path.read_bytes() if path.stat().st_size <= MAX_PHOTO_BYTES else b"x" * (MAX_PHOTO_BYTES + 1)
+    except OSError as exc:
+        raise FaceQueryError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return face_from_image(decode_photo(data, str(path)), str(path))
