@@ -116,6 +116,7 @@ def main() -> int:
                     t = time.perf_counter()
                     outcome = Indexer(store, profile, progress=False).index(load_video_file(args.video))
                     whole = time.perf_counter() - t
+                tracks = store.get_tracks(outcome.movie_id)
                 store.close()
             print(f"{'whole run, ' + label:<24}{whole:>9.3f}{duration / whole:>13.1f}x   "
                   f"({outcome.shots} shots, {outcome.scenes} scenes; hashing and the SQLite write included)")
@@ -123,6 +124,13 @@ def main() -> int:
                 speed = duration / secs if secs > 0 else float("inf")
                 state = outcome.stages.get(name, "")
                 print(f"  {'layer ' + name:<22}{secs:>9.3f}{speed:>13.1f}x   {state}")
+            faces = [t for t in tracks if t.kind == "face"]
+            detections = sum(t.detections for t in faces)
+            face_secs = outcome.timings.get("faces", 0.0)
+            if face_secs > 0:
+                print(f"  faces: {detections} detections in {len(faces)} tracks, "
+                      f"{len(tracks) - len(faces)} faceless bodies; {detections / face_secs:.1f} faces/s, "
+                      f"{duration * profile.face_fps / face_secs:.1f} sampled frames/s")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {rss:.0f} MiB")
     return 0

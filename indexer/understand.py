@@ -67,13 +67,15 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
     """keyframes: per shot, (time, JPEG path) of each keyframe.
 
     OCR runs in a second thread beside the classifier and detector (all three release the GIL in
-    native code), which keeps both cores busy through Python's glue between the model calls."""
+    native code) and is collected at the end, so it never waits for them nor they for it."""
     classifier, detector, reader = vision_models()
     out: list[ShotVision] = []
+    ocr_jobs = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr") as pool:
         for kfs in keyframes:
             images = [(t, load_rgb(p)) for t, p in kfs]
-            ocr_job = pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None
+            # OCR queues up and runs on without waiting for each shot's classifier and detector
+            ocr_jobs.append(pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None)
             appearance = None
             labels: list[tuple[str, float]] = []
             if classifier is not None and images:
@@ -85,10 +87,11 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
             if detector is not None:
                 picked = _pick(images, plan.detect_keyframes)
                 objects = shot_objects([[d.label for d in detector(img)] for _, img in picked])
-            ocr = ocr_job.result() if ocr_job is not None else []
-            out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels), ocr))
+            out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels)))
             if progress:
                 progress(1)
+        for vision, job in zip(out, ocr_jobs, strict=True):
+            vision.ocr = job.result() if job is not None else []
     return out
 
 

@@ -88,6 +88,20 @@ class FaceAnalyzer:
         return sorted(out, key=lambda f: -f.size)
 
 
+def cnn_usable() -> bool:
+    """dlib's CNN detector only when dlib was built with CUDA (or CINESEARCH_FACE_CNN=1): on CPU it
+    took 3.7 s per 640x360 frame here, against 70 ms for upsampled HOG."""
+    import os
+
+    if os.environ.get("CINESEARCH_FACE_CNN", "") == "1":
+        return True
+    try:
+        import dlib
+    except ImportError:
+        return False
+    return bool(getattr(dlib, "DLIB_USE_CUDA", False))
+
+
 def load_face_analyzer(cnn: bool = False) -> FaceAnalyzer:
     folder = resolve("dlib-faces")
     try:
