@@ -280,6 +280,6 @@ def write_srt(path: Path, cues: list[tuple[float, float, str]]) -> Path:
 if __name__ == "__main__":
     # python tests/movie_builder.py hd720 hd720-speech: build the benchmark films, print their paths
     import sys
-    films = {"hd720": hd_movie, "hd720-speech": hd_speech_movie, "story": story_movie}
+    films = {"hd720": hd_movie, "hd720-speech": hd_speech_movie, "story": story_movie, "cast": cast_movie}
     for name in sys.argv[1:] or ["hd720", "hd720-speech"]:
         print(films[name]())
