@@ -19,6 +19,7 @@ from search.store import Character, Store
 FACE_CANDIDATES = 200     # nearest face tracks of the library for an uploaded photo
 FACE_MIN_COSINE = 0.88    # a movie is a candidate when one of its tracks comes this close
 MIN_PROBABILITY = 0.5
+RIVAL_BELOW = 0.90        # a portrait closer than this to the photo is the same person, not a rival
 
 
 @dataclass
@@ -133,12 +134,8 @@ class CastSearch:
         hits: list[CastHit] = []
         for mid in movies:
             g = self._graph(mid)
-            rivals = [c for c in g.characters if c.face is not None and float(c.face @ query) < FACE_LO_SAME]
+            rivals = [c for c in g.characters if c.face is not None and float(c.face @ query) < RIVAL_BELOW]
             p = self._propagate(g, [query, *[c.face for c in rivals]])
             hits += self._hits(mid, g, p, 0, query, "photo")
         hits.sort(key=lambda h: (-h.score, h.movie_id, h.shot))
         return hits
-
-
-# a portrait this close to the photo is the same person, not a rival identity
-FACE_LO_SAME = 0.90
