@@ -20,4 +20,5 @@ echo
 echo
 echo "demo: search \"people riding bicycles\"" >&2
 .venv/bin/cinesearch search "people riding bicycles" --limit 3 --library "$LIB"
-echo "demo: library at $LIB — try: .venv/bin/cinesearch search \"a rabbit in the forest\" --library $LIB"
+echo "demo: library at $LIB — serving the search page (Ctrl-C stops it)" >&2
+exec .venv/bin/cinesearch serve --library "$LIB" --host 127.0.0.1 --port "${PORT:-8000}"

@@ -16,6 +16,8 @@ command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 # The test suite speaks a line into its test movie (espeak-ng); the product itself does not need it.
 if [ "${CINESEARCH_SETUP_TESTS:-0}" = "1" ]; then
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  # browser tests drive Debian's Chromium through Playwright (no browser download)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 if [ ${#missing[@]} -gt 0 ] || apt_lists_empty; then
   echo "setup: apt-get update" >&2
@@ -34,8 +36,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.cinesearch-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: pip install -e .[test] (first time: a few minutes, torch is large)" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  echo "setup: pip install -e .[test,serve] (first time: a few minutes, torch is large)" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,serve]"
   touch "$stamp"
 fi
 echo "setup: ready ($(.venv/bin/python -c 'import torch, av, scenedetect; print("torch", torch.__version__, "| av", av.__version__, "| scenedetect", scenedetect.__version__)'))" >&2

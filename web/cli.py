@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--face", type=Path, help="a face photo (needs the face index of the cast feature)")
     q.add_argument("--movie", action="append", default=[], metavar="ID", help="only this movie (repeatable)")
     q.add_argument("--limit", type=int, default=10, help="most clips to return (1-100, default 10)")
+    q = sub.add_parser("serve", parents=[common], help="serve the search page and the JSON API")
+    q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    q.add_argument("--port", type=int, default=8000)
     q = sub.add_parser("check", parents=[common], help="check the library's integrity")
     q.add_argument("--fix", action="store_true", help="also delete leftovers no movie refers to")
     return parser
@@ -305,6 +308,21 @@ def cmd_search(args) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args) -> int:
+    """The development server (threaded werkzeug). For production, see README: gunicorn."""
+    from search.store import open_store
+    from web.app import create_app
+
+    open_store(Path(args.library)).close()   # a missing or newer library fails here, with exit 2
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    app = create_app({"LIBRARY": args.library})
+    print(f"cinesearch: serving {Path(args.library).resolve()} at http://{args.host}:{args.port}/", file=sys.stderr,
+          flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     store = _open(args)
     try:
@@ -325,7 +343,7 @@ def cmd_check(args) -> int:
 
 
 COMMANDS = {"index": cmd_index, "movies": cmd_movies, "shots": cmd_shots, "scenes": cmd_scenes,
-            "search": cmd_search, "remove": cmd_remove, "check": cmd_check}
+            "search": cmd_search, "remove": cmd_remove, "check": cmd_check, "serve": cmd_serve}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""The JSON API and the pages through Flask's test client, on a real library: search, face search,
+movies, OpenAPI, and the security cases (ranges, traversal, upload cap, non-images, escaping)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import movie_builder as mb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(web_library):
+    from web.app import create_app
+
+    return create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
+
+
+def test_search_api_returns_clips_with_why(client):
+    r = client.get("/api/search", query_string={"q": "someone asks for the umbrella at the railway station"})
+    assert r.status_code == 200
+    top = r.json["results"][0]
+    assert top["movie_id"] == "story" and top["why"] and top["thumbnail"].startswith("thumbs/")
+    assert top["start"] <= mb.SPOKEN_AT + 1 and top["end"] >= mb.SPOKEN_AT
+
+
+@pytest.mark.parametrize("params, status, message", [
+    ({"q": ""}, 400, "empty query"),
+    ({"q": "x" * 2001}, 400, "too long"),
+    ({"q": "dog", "limit": "0"}, 400, "limit"),
+    ({"q": "dog", "limit": "many"}, 400, "limit"),
+    ({"q": "dog", "movie": "nope"}, 404, "no movie"),
+])
+def test_bad_requests_are_json_errors(client, params, status, message):
+    r = client.get("/api/search", query_string=params)
+    assert r.status_code == status and message in r.json["error"]
+
+
+def test_movies_shots_scenes_health_and_openapi(client):
+    movies = client.get("/api/movies").json
+    assert {m["id"] for m in movies} == {"summit", "story"}
+    summit = client.get("/api/movies/summit").json
+    assert [c["character"] for c in summit["cast"]] == ["Obama", "Biden"] and all(c["has_face"] for c in summit["cast"])
+    assert len(client.get("/api/movies/summit/shots").json) == summit["shots"]
+    assert client.get("/api/movies/summit/scenes").status_code == 200
+    assert client.get("/api/movies/nope").status_code == 404
+    assert client.get("/api/health").json["movies"] == 2
+    doc = client.get("/api/openapi.json").json
+    assert doc["openapi"].startswith("3.") and "/api/face-search" in doc["paths"]
+    assert client.post("/api/search").status_code == 405        # GET only: no request changes state
+
+
+def test_face_search_api_finds_the_person(client, media):
+    data = {"photo": (io.BytesIO(media("obama2.jpg").read_bytes()), "someone.jpg")}
+    r = client.post("/api/face-search", data=data, content_type="multipart/form-data")
+    assert r.status_code == 200, r.json
+    obama = [(a, b) for a, b, who in mb.cast_spans() if who == "Obama"]
+    got = {(round(c["start"], 1), round(c["end"], 1)) for c in r.json["results"]}
+    assert len(got) == len(obama)
+    for c in r.json["results"]:
+        mid = (c["start"] + c["end"]) / 2
+        assert any(a <= mid < b for a, b in obama) and c["why"]
+
+
+def test_upload_checks(client, media):
+    not_image = {"photo": (io.BytesIO(b"#!/bin/sh\necho hi\n"), "face.jpg")}
+    r = client.post("/api/face-search", data=not_image, content_type="multipart/form-data")
+    assert r.status_code == 400 and "not an image" in r.json["error"]
+    no_face = {"photo": (io.BytesIO(media("dog.jpg").read_bytes()), "dog.jpg")}
+    r = client.post("/api/face-search", data=no_face, content_type="multipart/form-data")
+    assert r.status_code == 400 and "no face found" in r.json["error"]
+    huge = {"photo": (io.BytesIO(b"\xff" * (11 * 1024 * 1024)), "big.jpg")}
+    r = client.post("/api/face-search", data=huge, content_type="multipart/form-data")
+    assert r.status_code == 413 and r.json["error"] == "upload too large"
+    assert client.post("/api/face-search", data={}, content_type="multipart/form-data").status_code == 400
+
+
+def test_range_request_returns_206_with_the_right_bytes(client, web_library):
+    source = Path(client.get("/api/movies/summit").json["source"])
+    r = client.get("/video/summit", headers={"Range": "bytes=1000-1999"})
+    assert r.status_code == 206 and r.headers["Content-Range"].startswith("bytes 1000-1999/")
+    assert r.data == source.read_bytes()[1000:2000]
+    thumb = client.get("/api/movies/summit/shots").json[0]["keyframes"][0]["path"]
+    assert client.get(f"/media/{thumb}").status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "/media/thumbs/../catalogue.sqlite", "/media/thumbs/%2e%2e/catalogue.sqlite", "/media/catalogue.sqlite",
+    "/media//etc/passwd", "/media/thumbs//etc/passwd", "/media/%2Fetc%2Fpasswd", "/media/thumbs/..%2F..%2Fetc%2Fpasswd",
+    "/portrait/summit/7", "/portrait/summit/-1", "/video/..%2Fsummit",
+])
+def test_media_routes_never_leave_the_library(client, url):
+    assert client.get(url, follow_redirects=True).status_code == 404   # (werkzeug first merges "//")
+
+
+def test_pages_render_and_escape_what_the_user_typed(client):
+    r = client.get("/", query_string={"q": '<script>alert("x")</script> umbrella'})
+    assert r.status_code == 200
+    assert b"<script>alert" not in r.data and b"&lt;script&gt;" in r.data
+    page = client.get("/movie/summit")
+    assert page.status_code == 200 and b"Obama" in page.data and b"/portrait/summit/0" in page.data
+    assert client.get("/portrait/summit/0").status_code == 200
+    assert client.get("/movie/nope").status_code == 404
+    bad = client.get("/", query_string={"q": "a\x07b"})
+    assert bad.status_code == 400 and b"control character" in bad.data

@@ -1,0 +1,191 @@
+"""The JSON API, mirroring the CLI under /api. Errors are JSON with the proper status: 400 for a
+bad query or photo, 404 for an unknown movie, 413 for an upload over the cap, 503 when there is no
+library. GET never changes anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from web.app import library
+
+api = Blueprint("api", __name__)
+
+
+def search_args(args) -> tuple[Any, int]:
+    """The query and limit from request arguments (shared with the pages)."""
+    from search.query import QueryError, parse_query
+
+    try:
+        limit = int(args.get("limit", 20))
+    except ValueError:
+        raise BadRequest("limit must be a whole number") from None
+    if not 1 <= limit <= 100:
+        raise BadRequest(f"limit must be between 1 and 100, not {limit}")
+    try:
+        query = parse_query(args.get("q", ""), tags=[args.get("tags", "")], cast=[args.get("cast", "")],
+                            movies=[m for m in args.getlist("movie") if m], allow_empty=request.method == "POST")
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    lib = library()
+    unknown = [m for m in query.movies if lib.store.get_movie(m) is None]
+    if unknown:
+        raise NotFound(f"no movie {unknown[0]!r}")
+    return query, limit
+
+
+class BadRequest(Exception):
+    status = 400
+
+
+class NotFound(Exception):
+    status = 404
+
+
+@api.errorhandler(BadRequest)
+@api.errorhandler(NotFound)
+def _client_error(exc):
+    return jsonify(error=str(exc)), exc.status
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    message = "upload too large" if exc.code == 413 else exc.description
+    return jsonify(error=message), exc.code
+
+
+def run_search(query, limit: int, face=None) -> dict:
+    lib = library()
+    with lib.lock:
+        return lib.engine.search(query, limit=limit, face=face)
+
+
+def face_from_upload() -> Any:
+    from search.face_query import FaceQueryError, decode_photo, face_from_image
+
+    photo = request.files.get("photo")
+    if photo is None or not photo.filename:
+        raise BadRequest("send the face photo as multipart field 'photo'")
+    data = photo.read()
+    try:
+        rgb = decode_photo(data, "photo")
+        with library().lock:
+            vector, note = face_from_image(rgb, "photo")
+    except FaceQueryError as exc:
+        raise BadRequest(str(exc)) from None
+    return vector, note
+
+
+@api.get("/health")
+def health():
+    lib = library()
+    with lib.lock:
+        movies = lib.store.list_movies()
+    return jsonify(status="ok", library=str(lib.root), movies=len(movies), shots=sum(m.n_shots for m in movies))
+
+
+@api.get("/search")
+def search():
+    query, limit = search_args(request.args)
+    return jsonify(run_search(query, limit))
+
+
+@api.post("/face-search")
+def face_search():
+    vector, note = face_from_upload()
+    query, limit = search_args(request.form)
+    answer = run_search(query, limit, face=vector)
+    if note:
+        answer["notes"] = [note, *answer.get("notes", [])]
+    return jsonify(answer)
+
+
+@api.get("/movies")
+def movies():
+    lib = library()
+    with lib.lock:
+        return jsonify([m.as_dict() for m in lib.store.list_movies()])
+
+
+def _movie_or_404(movie_id: str):
+    movie = library().store.get_movie(movie_id)
+    if movie is None:
+        abort(404, description=f"no movie {movie_id!r}")
+    return movie
+
+
+@api.get("/movies/<movie_id>")
+def movie(movie_id: str):
+    lib = library()
+    with lib.lock:
+        m = _movie_or_404(movie_id)
+        data = m.as_dict()
+        data["cast"] = [c.as_dict() for c in lib.store.get_characters(movie_id)]
+    return jsonify(data)
+
+
+@api.get("/movies/<movie_id>/shots")
+def shots(movie_id: str):
+    lib = library()
+    with lib.lock:
+        _movie_or_404(movie_id)
+        return jsonify([s.as_dict() for s in lib.store.get_shots(movie_id)])
+
+
+@api.get("/movies/<movie_id>/scenes")
+def scenes(movie_id: str):
+    lib = library()
+    with lib.lock:
+        _movie_or_404(movie_id)
+        return jsonify([s.as_dict() for s in lib.store.get_scenes(movie_id)])
+
+
+@api.get("/openapi.json")
+def openapi():
+    filters = [{"name": "tags", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
+               {"name": "cast", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
+               {"name": "movie", "in": "query", "schema": {"type": "string"}},
+               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
+    def body(what: str, schema: str) -> dict:
+        ref = {"$ref": f"#/components/schemas/{schema}"}
+        return {"description": what, "content": {"application/json": {"schema": ref}}}
+
+    error, results = body("error", "Error"), body("clips", "Answer")
+    movie_id = [{"name": "movie_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "cinesearch", "version": "1", "description": "Semantic search for movies."},
+        "paths": {
+            "/api/health": {"get": {"summary": "library status", "responses": {"200": {"description": "ok"}}}},
+            "/api/search": {"get": {"summary": "clips for a sentence, paragraph, tags or cast",
+                                    "parameters": [{"name": "q", "in": "query", "schema": {"type": "string",
+                                                                                           "maxLength": 2000}},
+                                                   *filters],
+                                    "responses": {"200": results, "400": error, "404": error}}},
+            "/api/face-search": {"post": {
+                "summary": "every appearance of the person in a face photo",
+                "requestBody": {"content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["photo"],
+                    "properties": {"photo": {"type": "string", "format": "binary"}, "q": {"type": "string"},
+                                   "movie": {"type": "string"}, "limit": {"type": "integer"}}}}}},
+                "responses": {"200": results, "400": error, "413": error}}},
+            "/api/movies": {"get": {"summary": "indexed movies", "responses": {"200": {"description": "movies"}}}},
+            "/api/movies/{movie_id}": {"get": {"parameters": movie_id, "responses": {"200": {"description": "movie"},
+                                                                                      "404": error}}},
+            "/api/movies/{movie_id}/shots": {"get": {"parameters": movie_id,
+                                                     "responses": {"200": {"description": "shots"}, "404": error}}},
+            "/api/movies/{movie_id}/scenes": {"get": {"parameters": movie_id,
+                                                      "responses": {"200": {"description": "scenes"}, "404": error}}},
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "Answer": {"type": "object", "properties": {
+                "query": {"type": "object"}, "notes": {"type": "array", "items": {"type": "string"}},
+                "results": {"type": "array", "items": {"type": "object", "properties": {
+                    "movie_id": {"type": "string"}, "title": {"type": "string"}, "start": {"type": "number"},
+                    "end": {"type": "number"}, "score": {"type": "number"}, "thumbnail": {"type": "string"},
+                    "why": {"type": "array", "items": {"type": "object"}}}}}}}}},
+    }
+    return jsonify(doc)

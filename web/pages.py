@@ -1,0 +1,130 @@
+"""The pages: search (text, tags, cast, a face photo), results with thumbnails and a player that
+starts at the clip, and a movie page with its timeline and cast. Rendered on the server by Jinja
+(autoescaped); a small script adds the player and drag-and-drop, and the page works without it.
+Media routes serve only files of the library (and the indexed videos and portraits), by range."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, request, send_file
+from markupsafe import Markup, escape
+
+from web.api import BadRequest, NotFound, face_from_upload, run_search, search_args
+from web.app import library
+
+pages = Blueprint("pages", __name__)
+
+
+def _suggestions() -> dict:
+    from search.tags import movie_tags
+
+    lib = library()
+    with lib.lock:
+        movies = lib.store.list_movies()
+        tags = sorted({t for m in movies for t in movie_tags(m)})
+        cast = sorted({c.get("character") for m in movies for c in (m.meta.get("cast") or [])
+                       if isinstance(c, dict) and c.get("character")})
+    return {"movies": movies, "known_tags": tags, "known_cast": cast}
+
+
+@pages.app_template_filter("clock")
+def clock(t: float) -> str:
+    m, s = divmod(float(t), 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
+@pages.app_template_filter("highlight")
+def highlight(text: str, words: list[str]) -> Markup:
+    """Escape first, then mark the query's words: nothing the user typed is ever rendered raw."""
+    safe = str(escape(text))
+    for w in sorted({str(escape(w)) for w in words if len(w) > 2}, key=len, reverse=True):
+        safe = re.sub(rf"(?i)\b({re.escape(w)}\w*)", r"<mark>\1</mark>", safe)
+    return Markup(safe)
+
+
+def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None):
+    from search.query import keywords
+
+    words = keywords(answer["query"]["text"]) if answer and answer["query"]["text"] else []
+    return render_template("search.html", answer=answer, error=error, words=words, face_note=face_note,
+                           args=request.values, **_suggestions()), status
+
+
+@pages.get("/")
+def index():
+    if not any(request.args.get(k) for k in ("q", "tags", "cast")):
+        return _render(None, None)
+    try:
+        query, limit = search_args(request.args)
+    except (BadRequest, NotFound) as exc:
+        return _render(None, str(exc), exc.status)
+    return _render(run_search(query, limit), None)
+
+
+@pages.post("/face")
+def face():
+    try:
+        vector, note = face_from_upload()
+        query, limit = search_args(request.form)
+    except (BadRequest, NotFound) as exc:
+        return _render(None, str(exc), exc.status)
+    return _render(run_search(query, limit, face=vector), None, face_note=note)
+
+
+@pages.get("/movie/<movie_id>")
+def movie(movie_id: str):
+    lib = library()
+    with lib.lock:
+        m = lib.store.get_movie(movie_id)
+        if m is None:
+            abort(404)
+        shots = lib.store.get_shots(movie_id)
+        scenes = lib.store.get_scenes(movie_id)
+        characters = lib.store.get_characters(movie_id)
+    return render_template("movie.html", movie=m, shots=shots, scenes=scenes, characters=characters,
+                           **_suggestions())
+
+
+def _inside(root: Path, rel: str) -> Path:
+    """A file under root named by a relative path from a URL; 404 for anything else (`..`, an
+    absolute path, a link out of the folder, a missing file)."""
+    if not rel or rel.startswith(("/", "\\")) or "\\" in rel or any(p in ("..", "") for p in rel.split("/")):
+        abort(404)
+    path = (root / rel).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        abort(404)
+    return path
+
+
+@pages.get("/media/<path:rel>")
+def media(rel: str):
+    lib = library()
+    if not rel.startswith("thumbs/"):
+        abort(404)
+    return send_file(_inside(lib.root, rel), conditional=True, max_age=3600)
+
+
+@pages.get("/video/<movie_id>")
+def video(movie_id: str):
+    """The indexed video file, with HTTP range requests (206) so the player can seek."""
+    lib = library()
+    with lib.lock:
+        m = lib.store.get_movie(movie_id)
+    if m is None or not Path(m.source).is_file():
+        abort(404)
+    return send_file(m.source, conditional=True, max_age=0)
+
+
+@pages.get("/portrait/<movie_id>/<int:index>")
+def portrait(movie_id: str, index: int):
+    lib = library()
+    with lib.lock:
+        m = lib.store.get_movie(movie_id)
+    if m is None:
+        abort(404)
+    cast = [c for c in (m.meta.get("cast") or []) if isinstance(c, dict)]
+    if not 0 <= index < len(cast) or not isinstance(cast[index].get("portrait"), str):
+        abort(404)
+    return send_file(_inside(Path(m.source).parent, cast[index]["portrait"]), conditional=True, max_age=3600)
