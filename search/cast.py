@@ -75,10 +75,13 @@ class CastSearch:
                   for s in shots if s.index not in with_face]
         return _Graph(nodes, self.store.get_characters(movie_id), [(s.start, s.end) for s in shots])
 
-    def _propagate(self, g: _Graph, identities: list[np.ndarray]) -> np.ndarray:
-        """(nodes, identities + 1) probabilities; identity nodes come first in the graph."""
+    def _propagate(self, g: _Graph, identities: list[np.ndarray], labels: list[int] | None = None) -> np.ndarray:
+        """(nodes, identities + 1) probabilities. Labelled faces come first in the graph; `labels`
+        gives each face's identity (default: one identity per face)."""
+        labels = list(range(len(identities))) if labels is None else labels
+        n_ids = max(labels) + 1 if labels else 0
         nodes = [CastNode("identity", face=f) for f in identities] + g.nodes
-        p = ppcc(affinity(nodes), {i: i for i in range(len(identities))}, len(identities))
+        p = ppcc(affinity(nodes), dict(enumerate(labels)), n_ids)
         return p[len(identities):]
 
     def _hits(self, movie_id: str, g: _Graph, p: np.ndarray, ident: int, query: np.ndarray | None,
@@ -134,8 +137,11 @@ class CastSearch:
         hits: list[CastHit] = []
         for mid in movies:
             g = self._graph(mid)
-            rivals = [c for c in g.characters if c.face is not None and float(c.face @ query) < RIVAL_BELOW]
-            p = self._propagate(g, [query, *[c.face for c in rivals]])
+            portraits = [c for c in g.characters if c.face is not None]
+            same = [c.face for c in portraits if float(c.face @ query) >= RIVAL_BELOW]   # the photo's own portrait
+            rivals = [c.face for c in portraits if float(c.face @ query) < RIVAL_BELOW]
+            p = self._propagate(g, [query, *same, *rivals],
+                                [0] * (1 + len(same)) + list(range(1, 1 + len(rivals))))
             hits += self._hits(mid, g, p, 0, query, "photo")
         hits.sort(key=lambda h: (-h.score, h.movie_id, h.shot))
         return hits
