@@ -5,6 +5,8 @@ decode pass, so it never decodes video."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,8 +33,8 @@ def _quality(box: tuple[int, int, int, int], score: float) -> float:
 
 
 def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = False, upsample: int = 0,
-              min_size: int = face_model.MIN_FACE_PX, progress: Callable[[int], None] | None = None
-              ) -> list[FaceTrack] | None:
+              min_size: int = face_model.MIN_FACE_PX, progress: Callable[[int], None] | None = None,
+              first_shot: int = 0) -> list[FaceTrack] | None:
     """frames: per shot, the (time, JPEG) of its sampled frames. None when no face model can be had."""
     analyzer = face_analyzer(cnn)
     if analyzer is None:
@@ -40,7 +42,7 @@ def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = Fal
     classifier = optional("efficientnet-lite3", vision_model.load_classifier)
     detector = optional("ssd-mobilenet-coco", vision_model.load_detector)
     out: list[FaceTrack] = []
-    for shot, shot_frames in enumerate(frames):
+    for shot, shot_frames in enumerate(frames, start=first_shot):
         images: dict[str, np.ndarray] = {}
         samples: list[list[Detection]] = []
         for t, path in shot_frames:
@@ -60,6 +62,49 @@ def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = Fal
         if progress:
             progress(1)
     return out
+
+
+class FaceWorker:
+    """The faces stage on a thread beside the vision stage: each shot is handed over as soon as the
+    vision stage has seen a person in it (dlib releases the GIL, and the vision stage leaves part of
+    a core idle between its model calls)."""
+
+    def __init__(self, frames: Sequence[Sequence[tuple[float, Path]]], cnn: bool, upsample: int):
+        self.frames, self.cnn, self.upsample = frames, cnn, upsample
+        self._queue: queue.Queue = queue.Queue()
+        self._tracks: list[FaceTrack] = []
+        self._error: BaseException | None = None
+        self._off = False
+        self._thread = threading.Thread(target=self._work, name="faces", daemon=True)
+        self._thread.start()
+
+    def offer(self, shot: int, people: bool) -> None:
+        if people and self.frames[shot]:
+            self._queue.put(shot)
+
+    def _work(self) -> None:
+        while (shot := self._queue.get()) is not None:
+            try:
+                found = run_faces([self.frames[shot]], cnn=self.cnn, upsample=self.upsample, first_shot=shot)
+                if found is None:
+                    self._off = True
+                else:
+                    self._tracks += found
+            except BaseException as exc:   # noqa: BLE001 - re-raised by result() on the indexing thread
+                self._error = exc
+
+    def close(self) -> None:
+        """Let the thread finish (idempotent); the indexer calls it however the layers ended."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def result(self) -> list[FaceTrack] | None:
+        """The tracks of every offered shot, in shot order (None: no face model)."""
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return None if self._off else sorted(self._tracks, key=lambda t: (t.shot, t.start))
 
 
 def _person_box(img: np.ndarray, detector, inside: tuple[int, int, int, int] | None = None

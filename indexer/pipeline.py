@@ -39,7 +39,7 @@ from tqdm import tqdm
 from indexer import boundaries as B
 from indexer.appearance import color_histogram, shot_feature
 from indexer.errors import InputError
-from indexer.faces import face_analyzer, portrait_face, run_faces
+from indexer.faces import FaceWorker, face_analyzer, portrait_face, run_faces
 from indexer.fingerprint import PIPELINE_VERSION, file_hash
 from indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
 from indexer.media import FramePlan, MediaInfo, iter_frames, probe
@@ -256,10 +256,16 @@ class Indexer:
             speech = pool.submit(timed, "speech", self._speech_layer, spec, info, ck, fps["speech"], existing,
                                  old_texts, stages)
             layer = timed("shots", self._shots_layer, spec, info, staging, ck, fps["shots"], old_shots, stages)
-            vision = timed("vision", self._vision_layer, layer, staging, ck, fps["vision"], old, old_shots,
-                           old_texts, stages)
-            visual = timed("clip", self._clip_layer, layer, staging, ck, fps["clip"], old, old_shots, stages)
-            tracks = timed("faces", self._faces_layer, spec, layer, vision, staging, ck, fps["faces"], old, stages)
+            early = self._early_faces(layer, staging, ck, fps["faces"], old)
+            try:
+                vision = timed("vision", self._vision_layer, layer, staging, ck, fps["vision"], old, old_shots,
+                               old_texts, stages, early)
+                visual = timed("clip", self._clip_layer, layer, staging, ck, fps["clip"], old, old_shots, stages)
+                tracks = timed("faces", self._faces_layer, spec, layer, vision, staging, ck, fps["faces"], old,
+                               stages, early if stages.get("vision") == "ran" else None)
+            finally:
+                if early is not None:
+                    early.close()
             characters = timed("cast", self._characters, spec)
         transcript = speech.result()
         bundle = timed("text", self._text_layer, spec, layer, vision, visual, transcript, cues, script, old_texts,
@@ -342,11 +348,13 @@ class Indexer:
         return [[(kf.time, staging / "thumbs" / kf.path) for kf in s.keyframes] for s in layer.shots]
 
     def _vision_layer(self, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str, old: Movie | None,
-                      old_shots: list[Shot], old_texts: list[TextSegment], stages: dict[str, str]) -> list[ShotVision]:
+                      old_shots: list[Shot], old_texts: list[TextSegment], stages: dict[str, str],
+                      early: FaceWorker | None = None) -> list[ShotVision]:
         def run() -> list[ShotVision]:
             bar = self._bar(len(layer.shots), "understand", "shot")
+            offer = (lambda i, v: early.offer(i, "person" in v.objects)) if early is not None else None
             try:
-                return run_vision(self._keyframe_files(layer, staging), self.profile.vision, bar.update)
+                return run_vision(self._keyframe_files(layer, staging), self.profile.vision, bar.update, offer)
             finally:
                 bar.close()
 
@@ -369,16 +377,30 @@ class Indexer:
                            run=lambda: run_clip(self._keyframe_files(layer, staging)),
                            dump=lambda visual: visual.tolist())
 
+    def _face_frames(self, layer: ShotLayer, staging: Path) -> list[list[tuple[float, Path]]]:
+        if layer.face_frames and len(layer.face_frames) == len(layer.shots):
+            return [[(t, staging / "faces" / name) for t, name in fs] for fs in layer.face_frames]
+        return [[(t, p) for t, p in kfs] for kfs in self._keyframe_files(layer, staging)]
+
+    def _early_faces(self, layer: ShotLayer, staging: Path, ck: Checkpoint, fp: str, old: Movie | None
+                     ) -> FaceWorker | None:
+        """Start the faces stage beside the vision stage when it will have to run (fast profile:
+        it only looks at shots where the vision stage saw a person)."""
+        p = self.profile
+        if fp == "off" or not p.faces_where_people or not _available("ssd-mobilenet-coco"):
+            return None
+        if ck.get("faces", fp) is not None or (old is not None and old.layers.get("faces") == fp):
+            return None
+        return FaceWorker(self._face_frames(layer, staging), self._cnn, p.face_upsample)
+
     def _faces_layer(self, spec: MovieSpec, layer: ShotLayer, vision: list[ShotVision], staging: Path,
-                     ck: Checkpoint, fp: str, old: Movie | None, stages: dict[str, str]) -> list[FaceTrack]:
+                     ck: Checkpoint, fp: str, old: Movie | None, stages: dict[str, str],
+                     early: FaceWorker | None = None) -> list[FaceTrack]:
         if fp == "off":
             face_analyzer(self._cnn)   # says once which model is missing and how to supply it
             stages["faces"] = "off"
             return []
-        if layer.face_frames and len(layer.face_frames) == len(layer.shots):
-            frames = [[(t, staging / "faces" / name) for t, name in fs] for fs in layer.face_frames]
-        else:   # shots reused from the library: its keyframes are the frames we have
-            frames = [[(t, p) for t, p in kfs] for kfs in self._keyframe_files(layer, staging)]
+        frames = self._face_frames(layer, staging)   # reused shots: their keyframes are the frames we have
         if self.profile.faces_where_people and _available("ssd-mobilenet-coco"):
             # Face detection is the costly part (70 ms a frame): in the fast profile a shot where the
             # vision layer's SSD saw nobody is skipped. On the 720p film: 4.3 s -> 0.4 s. (Scanning
@@ -386,6 +408,8 @@ class Indexer:
             frames = [fs if "person" in v.objects else [] for fs, v in zip(frames, vision, strict=True)]
 
         def run() -> list[FaceTrack] | None:
+            if early is not None:   # it ran beside the vision stage
+                return early.result()
             bar = self._bar(len(layer.shots), "faces", "shot")
             try:
                 p = self.profile

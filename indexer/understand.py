@@ -63,7 +63,8 @@ def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int
 
 
 def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPlan,
-               progress: Callable[[int], None] | None = None) -> list[ShotVision]:
+               progress: Callable[[int], None] | None = None,
+               on_shot: Callable[[int, ShotVision], None] | None = None) -> list[ShotVision]:
     """keyframes: per shot, (time, JPEG path) of each keyframe.
 
     OCR runs in a second thread beside the classifier and detector (all three release the GIL in
@@ -88,6 +89,8 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
                 picked = _pick(images, plan.detect_keyframes)
                 objects = shot_objects([[d.label for d in detector(img)] for _, img in picked])
             out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels)))
+            if on_shot is not None:   # the faces stage starts on this shot while the next is classified
+                on_shot(len(out) - 1, out[-1])
             if progress:
                 progress(1)
         for vision, job in zip(out, ocr_jobs, strict=True):
