@@ -128,9 +128,10 @@ def main() -> int:
             detections = sum(t.detections for t in faces)
             face_secs = outcome.timings.get("faces", 0.0)
             if face_secs > 0:
+                beside = " (the fast profile runs faces beside the vision layer: this is what was left after it)" \
+                    if profile.faces_where_people else ""
                 print(f"  faces: {detections} detections in {len(faces)} tracks, "
-                      f"{len(tracks) - len(faces)} faceless bodies; {detections / face_secs:.1f} faces/s, "
-                      f"{duration * profile.face_fps / face_secs:.1f} sampled frames/s")
+                      f"{len(tracks) - len(faces)} faceless bodies; layer {face_secs:.2f} s{beside}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {rss:.0f} MiB")
     return 0
