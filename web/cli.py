@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("query", nargs="?", default="", metavar="QUERY")
     q.add_argument("--tags", default="", help="comma-separated tags (genres, keywords, places, actions)")
     q.add_argument("--cast", default="", help="comma-separated character or actor names")
-    q.add_argument("--face", type=Path, help="a face photo (needs the face index of the cast feature)")
+    q.add_argument("--face", type=Path, help="a face photo: every appearance of that person (JPEG, PNG, ...)")
     q.add_argument("--movie", action="append", default=[], metavar="ID", help="only this movie (repeatable)")
     q.add_argument("--limit", type=int, default=10, help="most clips to return (1-100, default 10)")
     q = sub.add_parser("serve", parents=[common], help="serve the search page and the JSON API")
