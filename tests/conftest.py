@@ -62,20 +62,10 @@ def cli():
 def web_library(tmp_path_factory, media):
     """A library for the web tests: the cast film (Obama and Biden, with portraits) and the story
     film with its subtitles."""
-    import shutil
-
     import movie_builder as mb
 
     root = tmp_path_factory.mktemp("web")
-    summit = root / "summit"
-    (summit / "cast").mkdir(parents=True)
-    os.link(mb.cast_movie(), summit / "summit.mp4")
-    shutil.copy(media("obama.jpg"), summit / "cast" / "obama.jpg")
-    shutil.copy(media("biden.jpg"), summit / "cast" / "biden.jpg")
-    (summit / "movie.json").write_text(json.dumps({
-        "id": "summit", "title": "Summit", "year": 2009, "genres": ["Politics"],
-        "cast": [{"character": "Obama", "actor": "Barack Obama", "portrait": "cast/obama.jpg"},
-                 {"character": "Biden", "actor": "Joe Biden", "portrait": "cast/biden.jpg"}]}))
+    summit = mb.cast_folder(root)
     story = root / "story"
     story.mkdir()
     os.link(mb.story_movie(), story / "story.mp4")

@@ -185,9 +185,10 @@ def story_movie() -> Path:
     return out
 
 
-def shot_movie(name: str, parts: list[tuple[str, float, float]]) -> Path:
+def shot_movie(name: str, parts: list[tuple[str | Path, float, float]]) -> Path:
     """A silent 640x360 film of `parts` (source, offset into it, seconds) in order: clips are cut
-    from `offset`, photos held still. Every boundary lies at a known time."""
+    from `offset`, photos held still. A source is a fixture name, or the Path of a still frame
+    already made at the film's size. Every boundary lies at a known time."""
     out = built(f"{name}.mp4")
     if out.exists():
         return out
@@ -196,8 +197,8 @@ def shot_movie(name: str, parts: list[tuple[str, float, float]]) -> Path:
     inputs: list[str] = []
     chains: list[str] = []
     for i, (src, offset, secs) in enumerate(parts):
-        if src.endswith(".jpg"):
-            frame = _photo_frame(media(src), "", work / f"{Path(src).stem}.png")
+        if isinstance(src, Path) or src.endswith((".jpg", ".png")):
+            frame = src if isinstance(src, Path) else _photo_frame(media(src), "", work / f"{Path(src).stem}.png")
             inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
             chains.append(f"[{i}:v]trim=0:{secs},setpts=PTS-STARTPTS," + _norm(f"v{i}"))
         else:
@@ -234,30 +235,35 @@ CAST_SHOTS: list[tuple[str, float, str | None]] = [
 
 
 def cast_movie() -> Path:
-    """Real clips and real face photos held as shots (CAST_SHOTS), 640x360; 'obama3@0.2' is obama3
+    """Real clips and real face photos held as shots (CAST_SHOTS), 640x360; 'obama3@0.35' is obama3
     zoomed out to about a third of the frame."""
-    out = built("cast.mp4")
-    if out.exists():
-        return out
-    work = built("cast-parts")
-    inputs: list[str] = []
-    chains: list[str] = []
+    parts: list[tuple[str | Path, float, float]] = []
     for i, (src, secs, _) in enumerate(CAST_SHOTS):
         if "@" in src:
             name, scale = src.split("@")
-            name += ".jpg"
-            frame = zoomed_out(name, float(scale), work / f"{i}.png")
-            inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
-        elif src.endswith((".jpg", ".png")):
-            work.mkdir(parents=True, exist_ok=True)
-            frame = _photo_frame(media(src), "", work / f"{i}.png")
-            inputs += ["-loop", "1", "-t", str(secs), "-i", str(frame)]
+            parts.append((zoomed_out(f"{name}.jpg", float(scale), built("cast-parts") / f"{i}.png"), 0.0, secs))
         else:
-            inputs += ["-i", str(media(src))]
-        chains.append(f"[{i}:v]trim=0:{secs},setpts=PTS-STARTPTS," + _norm(f"v{i}"))
-    n = len(CAST_SHOTS)
-    return _ffmpeg([*inputs, "-filter_complex", ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n))
-                    + f"concat=n={n}:v=1:a=0[v]", "-map", "[v]"], out)
+            parts.append((src, 0.0, secs))
+    return shot_movie("cast", parts)
+
+
+def cast_folder(root: Path) -> Path:
+    """The cast film as a movie folder: movie.json with Obama's and Biden's portraits (obama.jpg,
+    biden.jpg; the searches use other photos)."""
+    import json
+    import os
+    import shutil
+
+    folder = root / "summit"
+    (folder / "cast").mkdir(parents=True)
+    os.link(cast_movie(), folder / "summit.mp4")
+    shutil.copy(media("obama.jpg"), folder / "cast" / "obama.jpg")
+    shutil.copy(media("biden.jpg"), folder / "cast" / "biden.jpg")
+    (folder / "movie.json").write_text(json.dumps({
+        "id": "summit", "title": "Summit", "year": 2009, "genres": ["Politics"],
+        "cast": [{"character": "Obama", "actor": "Barack Obama", "portrait": "cast/obama.jpg"},
+                 {"character": "Biden", "actor": "Joe Biden", "portrait": "cast/biden.jpg"}]}))
+    return folder
 
 
 def cast_spans() -> list[tuple[float, float, str | None]]:

@@ -5,8 +5,6 @@ biden.jpg; the searches use other photos."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 
 import movie_builder as mb
@@ -25,19 +23,11 @@ def _shows(result: dict, span: tuple[float, float]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def cast_library(tmp_path_factory, media):
+def cast_library(tmp_path_factory):
     from conftest import run_cli
 
     root = tmp_path_factory.mktemp("cast")
-    folder = root / "summit"
-    (folder / "cast").mkdir(parents=True)
-    os.link(mb.cast_movie(), folder / "summit.mp4")
-    shutil.copy(media("obama.jpg"), folder / "cast" / "obama.jpg")
-    shutil.copy(media("biden.jpg"), folder / "cast" / "biden.jpg")
-    (folder / "movie.json").write_text(json.dumps({
-        "id": "summit", "title": "Summit",
-        "cast": [{"character": "Obama", "actor": "Barack Obama", "portrait": "cast/obama.jpg"},
-                 {"character": "Biden", "actor": "Joe Biden", "portrait": "cast/biden.jpg"}]}))
+    folder = mb.cast_folder(root)
     lib = root / "library"
     result = run_cli("index", str(folder), "--no-progress", library=lib)
     assert result.code == 0, result.err
