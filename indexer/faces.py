@@ -27,11 +27,6 @@ def face_analyzer(cnn: bool):
     return optional(f"dlib-faces{':cnn' if cnn else ''}", lambda: face_model.load_face_analyzer(cnn))
 
 
-def _quality(box: tuple[int, int, int, int], score: float) -> float:
-    size = min(box[2] - box[0], box[3] - box[1])
-    return float(min(1.0, size / 120.0) / (1.0 + np.exp(-2.0 * score)))
-
-
 def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = False, upsample: int = 0,
               min_size: int = face_model.MIN_FACE_PX, progress: Callable[[int], None] | None = None,
               first_shot: int = 0) -> list[FaceTrack] | None:
@@ -48,9 +43,8 @@ def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = Fal
         for t, path in shot_frames:
             img = load_rgb(path)
             images[path.name] = img
-            dets = [Detection(t, box, None, _quality(box, score), path.name)
-                    for box, score in analyzer.detect(img, upsample)
-                    if min(box[2] - box[0], box[3] - box[1]) >= min_size]
+            dets = [Detection(t, box, None, face_model.face_quality(box, score), path.name)
+                    for box, score in analyzer.detect(img, upsample) if face_model.box_size(box) >= min_size]
             samples.append(dets)
         tracks = link_tracks(samples)
         for track in tracks:
@@ -149,9 +143,7 @@ def _describe(track: Track, shot: int, images: dict[str, np.ndarray], analyzer, 
     best = sorted(track.detections, key=lambda d: -d.quality)[:EMBED_PER_TRACK]
     for d in best:
         d.vector = analyzer.embed(images[d.frame], [d.box])[0]
-    w = np.array([d.quality for d in best]) + 1e-6
-    face = (np.stack([d.vector for d in best]) * w[:, None]).sum(axis=0)
-    face = (face / (np.linalg.norm(face) + 1e-12)).astype(np.float32)
+    face = track.face   # the quality-weighted mean of the detections just embedded
     top = best[0]
     img = images[top.frame]
     h, wd = img.shape[:2]

@@ -21,6 +21,16 @@ SAME_PERSON_COSINE = 0.90
 MIN_FACE_PX = 36            # smaller faces embed poorly; they are left to the visual and temporal links
 
 
+def box_size(box: tuple[int, int, int, int]) -> int:
+    """The shorter side of a face box, in pixels."""
+    return min(box[2] - box[0], box[3] - box[1])
+
+
+def face_quality(box: tuple[int, int, int, int], score: float) -> float:
+    """Bigger and more confident faces count more in a track's mean."""
+    return float(min(1.0, box_size(box) / 120.0) / (1.0 + np.exp(-2.0 * score)))
+
+
 @dataclass
 class Face:
     box: tuple[int, int, int, int]   # x0, y0, x1, y1 in pixels of the analysed image
@@ -29,12 +39,7 @@ class Face:
 
     @property
     def size(self) -> int:
-        return min(self.box[2] - self.box[0], self.box[3] - self.box[1])
-
-    @property
-    def quality(self) -> float:
-        """Bigger and more confident faces count more in a track's mean."""
-        return float(min(1.0, self.size / 120.0) * (1.0 / (1.0 + np.exp(-2.0 * self.score))))
+        return box_size(self.box)
 
 
 class FaceAnalyzer:
@@ -80,7 +85,7 @@ class FaceAnalyzer:
     def faces(self, rgb: np.ndarray, upsample: int = 1, min_size: int = MIN_FACE_PX) -> list[Face]:
         """Detected, aligned and embedded faces, largest first; faces under `min_size` px dropped."""
         img = np.ascontiguousarray(rgb, np.uint8)
-        boxes = [(b, s) for b, s in self.detect(img, upsample) if min(b[2] - b[0], b[3] - b[1]) >= min_size]
+        boxes = [(b, s) for b, s in self.detect(img, upsample) if box_size(b) >= min_size]
         if not boxes:
             return []
         vecs = self.embed(img, [b for b, _ in boxes])

@@ -197,7 +197,8 @@ class SearchEngine:
         shots = self.store.lookup_shots(sorted({i for h in hits for i in h.visual}))
         for h in hits:
             scored: list[tuple[float, str, int]] = []
-            for i, score in [*h.dense.items(), *((i, 0.5 * s / max(h.bm25.values())) for i, s in h.bm25.items())]:
+            top_bm25 = max(h.bm25.values(), default=1.0)
+            for i, score in [*h.dense.items(), *((i, 0.5 * s / top_bm25) for i, s in h.bm25.items())]:
                 if i in texts and texts[i][1].first_shot is not None:
                     seg = texts[i][1]
                     scored += [(score, texts[i][0], seg.first_shot), (score, texts[i][0], seg.last_shot)]

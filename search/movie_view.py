@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.store import Movie, Scene, Shot, Store, TextSegment
+from search.store import Movie, Shot, Store, TextSegment
 
 # Timed kinds pin a sentence to seconds; the others only to shots or scenes.
 TIMED_KINDS = frozenset({"subtitle", "description", "transcript"})
@@ -25,18 +25,12 @@ class MovieView:
     movie: Movie
     offset: int                   # movie index of shots[0]; shot positions in a view are local
     shots: list[Shot]
-    scenes: list[Scene]
     texts: list[TextSegment]
     text_vecs: np.ndarray         # (n_texts, 384), zero rows for texts without a vector
     text_weight: np.ndarray       # (n_texts,) KIND_WEIGHT x confidence
     pair_text: np.ndarray         # (text, local shot) pairs: text pair_text[k] lies on shot pair_shot[k]
     pair_shot: np.ndarray
     visual: np.ndarray | None     # (n_shots, d) CLIP, when every shot has one
-    appearance: np.ndarray | None
-
-    @property
-    def starts(self) -> np.ndarray:
-        return np.array([s.start for s in self.shots])
 
     def shot_max(self, per_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per shot: the best weighted score of the texts on it, and which text gave it (-1: none).
@@ -72,10 +66,7 @@ def build_view(store: Store, movie: Movie, first: int = 0, last: int | None = No
             pairs += [(i, j) for j in range(max(0, t.first_shot - offset), min(n - 1, t.last_shot - offset) + 1)]
     pair = np.asarray(pairs, np.int64).reshape(-1, 2)
     visual = np.stack([s.visual for s in shots]) if shots and all(s.visual is not None for s in shots) else None
-    appearance = np.stack([s.appearance for s in shots]) \
-        if shots and all(s.appearance is not None for s in shots) else None
-    return MovieView(movie, offset, shots, store.get_scenes(movie.id), texts, vecs, weight, pair[:, 0], pair[:, 1],
-                     visual, appearance)
+    return MovieView(movie, offset, shots, texts, vecs, weight, pair[:, 0], pair[:, 1], visual)
 
 
 class ViewCache:

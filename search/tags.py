@@ -117,6 +117,7 @@ class TagIndex:
         self._responses: np.ndarray | None = None      # (n_shots, len(vocab))
         self._row: dict[tuple[str, int], int] = {}
         self._movie_tags: dict[str, set[str]] = {}
+        self._zero: dict[str, np.ndarray] = {}         # zero-shot scores, per tag, for this generation
 
     # -- model -------------------------------------------------------------------------------
     def _cache_dir(self) -> Path:
@@ -143,6 +144,7 @@ class TagIndex:
                 self._save(gen, vocab, responses)
             self._table, self._vocab, self._responses, self._movie_tags = table, vocab, responses, tags
             self._row = {(m, int(i)): r for r, (m, i) in enumerate(zip(table.movie_ids, table.shot_idx, strict=True))}
+            self._zero = {}
             self._gen = gen
 
     @staticmethod
@@ -193,7 +195,9 @@ class TagIndex:
         tag = tag.lower().strip()
         if tag in self._vocab:
             return self._responses[:, self._vocab.index(tag)], True
-        return self._zero_shot(tag), False
+        if tag not in self._zero:   # embedding the tag and scoring every shot once per library state
+            self._zero[tag] = self._zero_shot(tag)
+        return self._zero[tag], False
 
     def _zero_shot(self, tag: str) -> np.ndarray:
         """A tag nobody labelled: its words against each shot's concepts and texts (MiniLM), and a
@@ -225,10 +229,8 @@ class TagIndex:
         if not table.movie_ids:
             return []
         total = np.zeros(len(table.movie_ids), np.float32)
-        how: dict[str, bool] = {}
-        for tag in tags:
-            s, learned = self.scores(tag)
-            how[tag] = learned
+        scored = {tag: self.scores(tag) for tag in tags}
+        for tag, (s, _) in scored.items():
             tagged = np.array([tag in self._movie_tags.get(m, set()) for m in table.movie_ids])
             total += s + MOVIE_TAG_BOOST * tagged
         total /= max(1, len(tags))
@@ -240,8 +242,8 @@ class TagIndex:
             if not np.isfinite(total[r]):
                 break
             mid = table.movie_ids[r]
-            why = [Response(t, float(self.scores(t)[0][r]), how[t], t in self._movie_tags.get(mid, set())).why()
-                   for t in tags]
+            why = [Response(t, float(s[r]), learned, t in self._movie_tags.get(mid, set())).why()
+                   for t, (s, learned) in scored.items()]
             hits.append(TagHit(mid, int(table.shot_idx[r]), float(total[r]), why))
         return hits
 

@@ -30,7 +30,8 @@ def search_args(args) -> tuple[Any, int]:
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
     lib = library()
-    unknown = [m for m in query.movies if lib.store.get_movie(m) is None]
+    with lib.lock:   # the catalogue connection is shared by the request threads
+        unknown = [m for m in query.movies if lib.store.get_movie(m) is None]
     if unknown:
         raise NotFound(f"no movie {unknown[0]!r}")
     return query, limit
