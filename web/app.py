@@ -1,6 +1,7 @@
 """The Flask app factory: the JSON API (`web.api`) and the pages (`web.pages`) over one library.
 
-Configuration comes from a mapping plus the environment (CINESEARCH_LIBRARY). One store and one
+Configuration comes from a mapping (LIBRARY, STORE: backend options) plus the environment
+(CINESEARCH_LIBRARY, CINESEARCH_BACKEND, CINESEARCH_ES_URL, ...). One store and one
 search engine serve every request; queries run one at a time behind a lock (the SQLite catalogue
 connection and the model calls are shared), which on 2 cores costs little: the work is CPU-bound.
 """
@@ -23,8 +24,9 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 class Library:
     """The opened library and its engine, created on first use and shared by all requests."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, options: Mapping[str, Any] | None = None):
         self.root = root
+        self.options = dict(options or {})   # backend, es_url, es_prefix (None: environment / library default)
         self.lock = threading.RLock()
         self._store = None
         self._engine = None
@@ -35,7 +37,7 @@ class Library:
             if self._store is None:
                 from search.store import open_store
 
-                self._store = open_store(self.root)
+                self._store = open_store(self.root, **self.options)
             return self._store
 
     @property
@@ -53,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(LIBRARY=os.environ.get("CINESEARCH_LIBRARY") or "library", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       JSON_SORT_KEYS=False)
     app.config.update(dict(config or {}))
-    app.extensions["cinesearch"] = Library(Path(app.config["LIBRARY"]).resolve())
+    app.extensions["cinesearch"] = Library(Path(app.config["LIBRARY"]).resolve(), app.config.get("STORE"))
 
     from web.api import api
     from web.pages import pages

@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="machine-readable output on stdout")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument("--backend", choices=["embedded", "elasticsearch"], default=argparse.SUPPRESS,
+                        help="where the catalogue lives (default: $CINESEARCH_BACKEND, else what the library "
+                             "folder remembers, else embedded)")
+    common.add_argument("--es-url", default=argparse.SUPPRESS, metavar="URL",
+                        help="Elasticsearch URL (default: $CINESEARCH_ES_URL, else http://127.0.0.1:9200)")
+    common.add_argument("--es-prefix", default=argparse.SUPPRESS, metavar="NAME",
+                        help="name prefix of the library's indices (default: cinesearch)")
 
     parser = _Parser(prog="cinesearch", description="Semantic search for movies.", parents=[common])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -64,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("serve", parents=[common], help="serve the search page and the JSON API")
     q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     q.add_argument("--port", type=int, default=8000)
+    q = sub.add_parser("migrate", parents=[common], help="copy the library into Elasticsearch",
+                       description="Copy every movie of the library (read with --backend, default embedded) into "
+                                   "an Elasticsearch library (--es-url, --es-prefix); the aliases switch to the copy "
+                                   "when it is complete, and the folder then defaults to Elasticsearch.")
+    q.add_argument("--to", choices=["elasticsearch"], required=True)
+    q.add_argument("--replicas", type=int, default=None, help="replicas per shard (default: $CINESEARCH_ES_REPLICAS "
+                                                              "or 0)")
+    q.add_argument("--shards", type=int, default=None, help="primary shards of shots and texts (default 1)")
     q = sub.add_parser("check", parents=[common], help="check the library's integrity")
     q.add_argument("--fix", action="store_true", help="also delete leftovers no movie refers to")
     return parser
@@ -108,10 +123,14 @@ def _emit(args, data, human: str) -> None:
         print(human)
 
 
+def _store_options(args) -> dict[str, str | None]:
+    return {k: getattr(args, k, None) for k in ("backend", "es_url", "es_prefix")}
+
+
 def _open(args, create: bool = False):
     from search.store import open_store
 
-    return open_store(Path(args.library), create=create)
+    return open_store(Path(args.library), create=create, **_store_options(args))
 
 
 def _fmt_time(t: float) -> str:
@@ -313,10 +332,11 @@ def cmd_serve(args) -> int:
     from search.store import open_store
     from web.app import create_app
 
-    open_store(Path(args.library)).close()   # a missing or newer library fails here, with exit 2
+    open_store(Path(args.library), **_store_options(args)).close()   # a missing or newer library, or an
+    # unreachable Elasticsearch, fails here with exit 2
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
-    app = create_app({"LIBRARY": args.library})
+    app = create_app({"LIBRARY": args.library, "STORE": _store_options(args)})
     print(f"cinesearch: serving {Path(args.library).resolve()} at http://{args.host}:{args.port}/", file=sys.stderr,
           flush=True)
     app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
@@ -342,7 +362,46 @@ def cmd_check(args) -> int:
     return EXIT_OK if report.ok else EXIT_INTERNAL
 
 
-COMMANDS = {"index": cmd_index, "movies": cmd_movies, "shots": cmd_shots, "scenes": cmd_scenes,
+def cmd_migrate(args) -> int:
+    import time
+
+    from search.store import open_store, remember, resolve
+    from search.store.elastic import ElasticsearchStore
+    from search.store.migrate import copy_library
+
+    lib = Path(args.library)
+    src = open_store(lib, backend=getattr(args, "backend", None) or "embedded")
+    cfg = resolve(lib, backend="elasticsearch", es_url=getattr(args, "es_url", None),
+                  es_prefix=getattr(args, "es_prefix", None), es_shards=args.shards, es_replicas=args.replicas)
+    t0 = time.perf_counter()
+    try:
+        dst = ElasticsearchStore(lib, url=cfg.es_url, prefix=cfg.es_prefix, create=True, shards=cfg.es_shards,
+                                 replicas=cfg.es_replicas, quantization=cfg.es_vectors)
+        try:
+            shots = 0
+
+            def progress(movie_id: str, n: int) -> None:
+                nonlocal shots
+                shots += n
+                if not args.json:
+                    print(f"copied {movie_id} ({n} shots)", file=sys.stderr)
+
+            with src.writer():
+                ids = copy_library(src, dst, progress)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    remember(lib, cfg)
+    took = time.perf_counter() - t0
+    _emit(args, {"movies": ids, "shots": shots, "seconds": round(took, 2), "es_url": cfg.es_url,
+                 "prefix": cfg.es_prefix},
+          f"migrated {len(ids)} movies ({shots} shots) to {cfg.es_url} as {cfg.es_prefix!r} in {took:.1f} s; "
+          f"{lib} now uses Elasticsearch (--backend embedded reads the old catalogue)")
+    return EXIT_OK
+
+
+COMMANDS = {"migrate": cmd_migrate, "index": cmd_index, "movies": cmd_movies, "shots": cmd_shots, "scenes": cmd_scenes,
             "search": cmd_search, "remove": cmd_remove, "check": cmd_check, "serve": cmd_serve}
 
 

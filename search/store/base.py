@@ -1,10 +1,11 @@
-"""The store interface. The embedded (SQLite + files) backend implements it now; an Elasticsearch
-backend implements the same methods later, so callers never change."""
+"""The store interface. The embedded (SQLite + faiss + files) and the Elasticsearch backends both
+implement it, so the indexer and the query engine never know which one they talk to."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,23 @@ from search.store.records import Character, CheckReport, FaceTrack, Movie, Movie
 
 class StoreError(Exception):
     """A library that cannot be used as asked (missing, locked, from a newer version)."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend's server cannot be reached or is overloaded: nothing was changed, retry later
+    (the CLI exits 2, the API answers 503)."""
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """One first-stage search: BM25 over texts (kind "bm25": words, phrases) or the nearest vectors
+    of a kind (text | visual | appearance | face)."""
+    kind: str
+    k: int
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    vector: np.ndarray | None = None
+    movie_id: str | None = None
 
 
 class Store(ABC):
@@ -74,6 +92,26 @@ class Store(ABC):
     def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids) of the k nearest vectors of `kind` (text | visual | appearance) for each
         L2-normalised query row, by inner product."""
+
+    def retrieve(self, requests: list[Retrieval]) -> list[list[tuple[int, float]]]:
+        """Run several first-stage searches, (row id, score) best first for each; a vector kind or
+        dimension the library does not hold gives no hits. Backends with a server answer them in
+        one round trip; here vector queries of one kind are batched."""
+        out: list[list[tuple[int, float]]] = [[] for _ in requests]
+        groups: dict[tuple[str, int, int], list[int]] = {}
+        for i, r in enumerate(requests):
+            if r.kind == "bm25":
+                out[i] = self.text_search(list(r.words), list(r.phrases), r.k, r.movie_id)
+            elif r.vector is not None:
+                groups.setdefault((r.kind, len(r.vector), r.k), []).append(i)
+        for (kind, _, k), idx in groups.items():
+            try:
+                scores, ids = self.vector_search(kind, np.stack([requests[i].vector for i in idx]), k)
+            except (KeyError, ValueError):
+                continue
+            for i, srow, irow in zip(idx, scores, ids, strict=True):
+                out[i] = [(int(j), float(s)) for s, j in zip(srow, irow, strict=True) if j >= 0]
+        return out
 
     @abstractmethod
     def staging_dir(self, movie_id: str) -> Path:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import fcntl
-import itertools
 import json
 import os
 import shutil
@@ -25,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 
 from search.store.base import Store, StoreError
+from search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
 from search.store.records import (
     Character,
     CheckReport,
@@ -83,19 +82,8 @@ class EmbeddedStore(Store):
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
-    @contextlib.contextmanager
-    def writer(self) -> Iterator[None]:
-        lock_path = self.root / ".lock"
-        lock_path.touch(exist_ok=True)
-        with open(lock_path, "r+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"{self.root}: another cinesearch process is writing to this library") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def writer(self) -> contextlib.AbstractContextManager[None]:
+        return writer_lock(self.root)
 
     def close(self) -> None:
         self._conn.close()
@@ -421,21 +409,14 @@ class EmbeddedStore(Store):
         return gone
 
     def _orphan_runs(self) -> list[Path]:
-        """Thumbnail run folders that no committed movie points to (left by a crash mid-commit)."""
-        live = {r[0] for r in self._conn.execute("SELECT thumbs_dir FROM movies")}
-        thumbs = self.root / "thumbs"
-        return [run for movie_dir in (sorted(thumbs.iterdir()) if thumbs.is_dir() else [])
-                for run in sorted(movie_dir.iterdir()) if run.relative_to(self.root).as_posix() not in live]
+        return orphan_runs(self.root, {r[0] for r in self._conn.execute("SELECT thumbs_dir FROM movies")})
 
     def collect_garbage(self) -> list[str]:
         removed: list[str] = []
         for run in self._orphan_runs():
             shutil.rmtree(run, ignore_errors=True)
             removed.append(run.relative_to(self.root).as_posix())
-        thumbs = self.root / "thumbs"
-        for movie_dir in thumbs.iterdir() if thumbs.is_dir() else []:
-            if not any(movie_dir.iterdir()):
-                movie_dir.rmdir()
+        remove_empty_movie_dirs(self.root)
         return removed
 
     # -- integrity ---------------------------------------------------------------------------
@@ -448,7 +429,7 @@ class EmbeddedStore(Store):
         for row in conn.execute("PRAGMA foreign_key_check"):
             report.errors.append(f"catalogue: dangling reference in {row[0]} row {row[1]}")
         for movie in self.list_movies():
-            self._check_movie(movie, report)
+            check_movie(self, movie, report)
         for run in self._orphan_runs():
             report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
         gen = self.generation()
@@ -467,40 +448,6 @@ class EmbeddedStore(Store):
             report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "
                                    f"to finish it")
         return report
-
-    def _check_movie(self, movie: Movie, report: CheckReport) -> None:
-        where = f"movie {movie.id!r}"
-        shots = self.get_shots(movie.id)
-        scenes = self.get_scenes(movie.id)
-        if not shots:
-            report.errors.append(f"{where}: no shots")
-            return
-        if [s.index for s in shots] != list(range(len(shots))):
-            report.errors.append(f"{where}: shot indices are not 0..{len(shots) - 1}")
-        if shots[0].start_frame != 0 or shots[-1].end_frame != movie.n_frames:
-            report.errors.append(f"{where}: shots do not cover frames 0..{movie.n_frames}")
-        for a, b in itertools.pairwise(shots):
-            if a.end_frame != b.start_frame or abs(a.end - b.start) > 1e-6:
-                report.errors.append(f"{where}: gap or overlap between shots {a.index} and {b.index}")
-        for s in shots:
-            if not s.start < s.end or not s.start_frame < s.end_frame:
-                report.errors.append(f"{where}: shot {s.index} is empty")
-            if not s.keyframes:
-                report.errors.append(f"{where}: shot {s.index} has no keyframes")
-            for kf in s.keyframes:
-                if not (self.root / kf.path).is_file():
-                    report.errors.append(f"{where}: missing keyframe file {kf.path}")
-                if not s.start_frame <= kf.frame < s.end_frame:
-                    report.errors.append(f"{where}: keyframe {kf.path} lies outside shot {s.index}")
-        expected = 0
-        for sc in scenes:
-            if sc.first_shot != expected or sc.last_shot < sc.first_shot:
-                report.errors.append(f"{where}: scene {sc.index} does not continue from the previous scene")
-            expected = sc.last_shot + 1
-        if expected != len(shots):
-            report.errors.append(f"{where}: scenes cover {expected} of {len(shots)} shots")
-        if not Path(movie.source).exists():
-            report.warnings.append(f"{where}: source video {movie.source} is missing (search works; playback won't)")
 
 
 def _vec(blob: bytes | None) -> np.ndarray | None:

@@ -147,6 +147,7 @@ class Movie:
     n_scenes: int = 0
     n_texts: int = 0
     layers: dict[str, str] = field(default_factory=dict)   # layer name -> fingerprint of its inputs
+    run: str = ""               # the committed write (Elasticsearch: readers see only this run's documents)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,68 @@
+"""Which backend a library uses: a command-line choice, else the environment, else what the
+library folder remembers (`backend.json`, written when an Elasticsearch library is created or
+migrated to), else the embedded backend."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from search.store.base import StoreError
+
+BACKENDS = ("embedded", "elasticsearch")
+CONFIG = "backend.json"
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    backend: str = "embedded"
+    es_url: str = "http://127.0.0.1:9200"
+    es_prefix: str = "cinesearch"
+    es_shards: int = 1
+    es_replicas: int = 0
+    es_vectors: str = "int8_hnsw"
+
+
+_ENV = {"backend": "CINESEARCH_BACKEND", "es_url": "CINESEARCH_ES_URL", "es_prefix": "CINESEARCH_ES_PREFIX",
+        "es_shards": "CINESEARCH_ES_SHARDS", "es_replicas": "CINESEARCH_ES_REPLICAS",
+        "es_vectors": "CINESEARCH_ES_VECTORS"}
+
+
+def saved(library: Path) -> BackendConfig | None:
+    path = Path(library) / CONFIG
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return BackendConfig(**{k: v for k, v in data.items() if k in BackendConfig.__dataclass_fields__})
+    except (OSError, ValueError, TypeError) as exc:
+        raise StoreError(f"{path}: unreadable backend configuration ({exc})") from None
+
+
+def resolve(library: Path, **explicit: object) -> BackendConfig:
+    """The configuration for `library`; explicit values (None: not given) win over the environment,
+    which wins over the library's saved choice."""
+    cfg = saved(library) or BackendConfig()
+    for key, var in _ENV.items():
+        value = explicit.get(key)
+        if value is None:
+            value = os.environ.get(var) or None
+        if value is not None:
+            field_type = type(getattr(BackendConfig(), key))
+            try:
+                cfg = replace(cfg, **{key: field_type(value)})
+            except ValueError:
+                raise StoreError(f"{var}: {value!r} is not a valid {field_type.__name__}") from None
+    if cfg.backend not in BACKENDS:
+        raise StoreError(f"unknown backend {cfg.backend!r} (available: {', '.join(BACKENDS)})")
+    return cfg
+
+
+def remember(library: Path, cfg: BackendConfig) -> None:
+    """Make `cfg` the library folder's default (atomic replace)."""
+    path = Path(library) / CONFIG
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+    os.replace(tmp, path)

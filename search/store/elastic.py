@@ -1,0 +1,733 @@
+"""The Elasticsearch backend: the catalogue, BM25 and kNN live in a cluster; thumbnails, staging
+and caches stay in the library folder (a shared filesystem when several hosts serve it).
+
+Visibility: every child document (shot, text, scene, track) carries its movie's `run`, a key of
+one write of that movie. A movie's document in `<prefix>-movies` names its committed run and is
+written last, so it is the commit point: readers filter children by the committed run and never
+see half a movie; the previous run's documents are deleted after the commit (and by `check
+--fix` if a crash left them). Document ids are derived from (movie, run, kind, position), so a
+write that is interrupted and repeated overwrites instead of duplicating.
+
+Row ids are those ids as 63-bit integers: what `vector_search` and `text_search` return and the
+`lookup_*` methods take, as with the embedded backend's SQLite row ids.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import orjson
+
+from search.store import es_schema as S
+from search.store.base import Retrieval, Store, StoreError, StoreUnavailable
+from search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
+from search.store.records import (
+    Character,
+    CheckReport,
+    FaceTrack,
+    Keyframe,
+    Movie,
+    MovieBundle,
+    Scene,
+    Shot,
+    TextSegment,
+)
+
+log = logging.getLogger("cinesearch.store.elastic")
+
+CHILDREN = ("shots", "texts", "scenes", "tracks")
+PAGE = 2000                    # documents per search_after page
+BULK_BYTES = 4 << 20           # one bulk request at most (back-pressure: one request in flight)
+BULK_RETRIES = 6               # per document rejected with 429/5xx, with exponential backoff
+GENERATION_TTL = 1.0           # seconds a read of the library generation is reused
+MAX_CANDIDATES = 10_000        # Elasticsearch's ceiling for knn.num_candidates
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _guarded(fn: _F) -> _F:
+    """Translate client failures into store errors: unreachable or overloaded -> StoreUnavailable
+    (exit 2 / HTTP 503), a refused request -> StoreError."""
+    from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, TransportError
+
+    @functools.wraps(fn)
+    def wrapper(self: ElasticsearchStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except (ConnectionError, ConnectionTimeout) as exc:
+            raise StoreUnavailable(f"Elasticsearch at {self.url} is unreachable ({type(exc).__name__}); start it "
+                                   "or check --es-url / CINESEARCH_ES_URL") from None
+        except ApiError as exc:
+            if exc.status_code in (429, 502, 503, 504):
+                raise StoreUnavailable(f"Elasticsearch at {self.url} is unavailable ({exc.status_code} "
+                                       f"{exc.error}); retry later") from None
+            raise StoreError(f"Elasticsearch at {self.url} refused a request: {exc.status_code} {exc.error}: "
+                             f"{_reason(exc.body)}") from None
+        except TransportError as exc:
+            raise StoreUnavailable(f"Elasticsearch at {self.url}: {exc}") from None
+    return wrapper  # type: ignore[return-value]
+
+
+class ElasticsearchStore(Store):
+    def __init__(self, root: Path, *, url: str, prefix: str = "cinesearch", create: bool = False,
+                 shards: int = 1, replicas: int = 0, quantization: str = "int8_hnsw", timeout: float = 30.0):
+        from elasticsearch import Elasticsearch
+        from elasticsearch.serializer import OrjsonSerializer
+
+        if quantization not in S.QUANTIZATIONS:
+            raise StoreError(f"unknown vector quantization {quantization!r} (use one of {', '.join(S.QUANTIZATIONS)})")
+        self.root = Path(root).resolve()
+        self.url, self.prefix = url, prefix
+        self.shards, self.replicas, self.quantization = shards, replicas, quantization
+        self.es = Elasticsearch(url, serializer=OrjsonSerializer(), request_timeout=timeout, max_retries=2,
+                                retry_on_status=(502, 503, 504), retry_on_timeout=True)
+        self._fields: dict[str, set[str]] = {}
+        self._gen: tuple[float, int] | None = None
+        self._live_cache: tuple[int, dict[str, Movie]] | None = None
+        self._open(create)
+
+    # -- setup -------------------------------------------------------------------------------
+    def alias(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    @property
+    def _state(self) -> str:
+        return f"{self.prefix}-state"
+
+    @_guarded
+    def _open(self, create: bool) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root}: exists and is not a directory")
+        self.es.info()
+        if not self.es.indices.exists_alias(name=self.alias("movies")):
+            if not create:
+                raise StoreError(f"no cinesearch library {self.prefix!r} in Elasticsearch at {self.url} (run "
+                                 "'cinesearch index' or 'cinesearch migrate --to elasticsearch' first)")
+            self._create_indices(1)
+            self._make_state()
+        for sub in ("thumbs", "staging"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+
+    def _create_indices(self, number: int, *, with_aliases: bool = True) -> dict[str, str]:
+        """Templates for this prefix, then one physical index per logical one (aliased when asked)."""
+        from elasticsearch import BadRequestError
+
+        for name, body in S.index_templates(self.prefix, self.shards, self.replicas, self.quantization).items():
+            self.es.indices.put_index_template(name=name, **body)
+        made = {}
+        for name in S.LOGICAL:
+            index = S.physical(self.prefix, name, number)
+            try:
+                self.es.indices.create(index=index, aliases={self.alias(name): {}} if with_aliases else None)
+            except BadRequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+            made[name] = index
+        self.es.cluster.health(index=list(made.values()), wait_for_status="yellow", timeout="60s")
+        return made
+
+    def _make_state(self) -> None:
+        from elasticsearch import BadRequestError
+
+        try:
+            self.es.indices.create(index=self._state, settings={"number_of_shards": 1,
+                                                                 "number_of_replicas": self.replicas},
+                                   mappings={"dynamic": False, "properties": {"path": {"type": "keyword"}}})
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+        if not self.es.exists(index=self._state, id="generation"):
+            self.es.index(index=self._state, id="generation", document={"value": 0}, refresh=True)
+
+    def writer(self) -> contextlib.AbstractContextManager[None]:
+        return writer_lock(self.root)
+
+    def close(self) -> None:
+        self.es.close()
+
+    # -- generation and the committed runs ---------------------------------------------------
+    @_guarded
+    def generation(self) -> int:
+        now = time.monotonic()
+        if self._gen is None or now - self._gen[0] > GENERATION_TTL:
+            doc = self.es.get(index=self._state, id="generation")
+            self._gen = (now, int(doc["_source"]["value"]))
+        return self._gen[1]
+
+    def _bump_generation(self) -> int:
+        resp = self.es.update(index=self._state, id="generation", script={"source": "ctx._source.value += 1"},
+                              upsert={"value": 1}, retry_on_conflict=10, refresh=True, source=True)
+        value = int(resp["get"]["_source"]["value"])
+        self._gen = (time.monotonic(), value)
+        return value
+
+    def _movies(self) -> dict[str, Movie]:
+        """Every committed movie (its document names the run readers may see), per generation."""
+        gen = self.generation()
+        if self._live_cache is None or self._live_cache[0] != gen:
+            docs = self._scan(self.alias("movies"), {"match_all": {}}, sort="id", source={"excludes": ["characters"]})
+            self._live_cache = (gen, {d["_source"]["id"]: _movie(d["_source"]) for d in docs})
+        return self._live_cache[1]
+
+    def _run(self, movie_id: str) -> str | None:
+        m = self._movies().get(movie_id)
+        if m is None:   # written by another process within the generation TTL: ask
+            m = self.get_movie(movie_id)
+        return m.run if m is not None else None
+
+    def _is_live(self, src: dict[str, Any]) -> bool:
+        m = self._movies().get(src.get("movie_id", ""))
+        return m is not None and m.run == src.get("run")
+
+    # -- reads -------------------------------------------------------------------------------
+    def _scan(self, index: str, query: dict, *, sort: str, source: Any = True) -> list[dict[str, Any]]:
+        """All hits of a query, in `sort` order, page by page (search_after on a unique field)."""
+        out: list[dict[str, Any]] = []
+        after: list[Any] | None = None
+        while True:
+            kw: dict[str, Any] = {"search_after": after} if after is not None else {}
+            resp = self.es.search(index=index, query=query, sort=[{sort: "asc"}], size=PAGE, source=source,
+                                  track_total_hits=False, **kw)
+            hits = resp["hits"]["hits"]
+            out += hits
+            if len(hits) < PAGE:
+                return out
+            after = hits[-1]["sort"]
+
+    def _children(self, name: str, movie_id: str, extra: list[dict] | None = None, source: Any = True
+                  ) -> list[dict[str, Any]]:
+        run = self._run(movie_id)
+        if run is None:
+            return []
+        query = {"bool": {"filter": [{"term": {"movie_id": movie_id}}, {"term": {"run": run}}, *(extra or [])]}}
+        return [h["_source"] | {"_rid": int(h["_id"])} for h in self._scan(self.alias(name), query, sort="n",
+                                                                            source=source)]
+
+    @_guarded
+    def get_movie(self, movie_id: str) -> Movie | None:
+        from elasticsearch import NotFoundError
+
+        try:
+            doc = self.es.get(index=self.alias("movies"), id=movie_id, source_excludes=["characters"])
+        except NotFoundError:
+            return None
+        return _movie(doc["_source"])
+
+    @_guarded
+    def list_movies(self) -> list[Movie]:
+        return [self._movies()[k] for k in sorted(self._movies())]
+
+    @_guarded
+    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None) -> list[Shot]:
+        rng: dict[str, int] = {"gte": first}
+        if last is not None:
+            rng["lte"] = last
+        return [_shot(d) for d in self._children("shots", movie_id, [{"range": {"idx": rng}}])]
+
+    @_guarded
+    def get_scenes(self, movie_id: str) -> list[Scene]:
+        return [Scene(d["idx"], d["start"], d["end"], d["first_shot"], d["last_shot"])
+                for d in self._children("scenes", movie_id)]
+
+    @_guarded
+    def get_texts(self, movie_id: str, vectors: bool = False, first_shot: int | None = None,
+                  last_shot: int | None = None) -> list[TextSegment]:
+        extra = []
+        if first_shot is not None or last_shot is not None:
+            hi = 2**31 - 1 if last_shot is None else last_shot
+            extra = [{"range": {"first_shot": {"lte": hi}}}, {"range": {"last_shot": {"gte": first_shot or 0}}}]
+        source: Any = True if vectors else {"excludes": [f"{S.vector_field('text', '*')}"]}
+        docs = self._children("texts", movie_id, extra, source)
+        docs.sort(key=lambda d: (d.get("start") is None, d.get("start") or 0.0, d["n"]))
+        return [_text(d, vectors) for d in docs]
+
+    @_guarded
+    def get_tracks(self, movie_id: str) -> list[FaceTrack]:
+        docs = self._children("tracks", movie_id)
+        docs.sort(key=lambda d: (d["shot"], d["start"], d["n"]))
+        return [_track(d) for d in docs]
+
+    @_guarded
+    def get_characters(self, movie_id: str) -> list[Character]:
+        from elasticsearch import NotFoundError
+
+        try:
+            doc = self.es.get(index=self.alias("movies"), id=movie_id, source_includes=["characters"])
+        except NotFoundError:
+            return []
+        return [Character(c["name"], c.get("actor"), c.get("portrait"), _vec(c.get("face")))
+                for c in doc["_source"].get("characters") or []]
+
+    def _mget(self, name: str, ids: list[int], **source: Any) -> dict[int, dict[str, Any]]:
+        wanted = sorted({int(i) for i in ids if i >= 0})
+        if not wanted:
+            return {}
+        resp = self.es.mget(index=self.alias(name), ids=[str(i) for i in wanted], **source)
+        return {int(d["_id"]): d["_source"] for d in resp["docs"] if d.get("found") and self._is_live(d["_source"])}
+
+    @_guarded
+    def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:
+        found = self._mget("shots", ids, source_includes=["movie_id", "run", "idx"])
+        return {i: (d["movie_id"], d["idx"]) for i, d in found.items()}
+
+    @_guarded
+    def lookup_texts(self, ids: list[int]) -> dict[int, tuple[str, TextSegment]]:
+        docs = self._mget("texts", ids, source_excludes=[S.vector_field("text", "*")])
+        return {i: (d["movie_id"], _text(d | {"_rid": i}, False)) for i, d in docs.items()}
+
+    @_guarded
+    def lookup_tracks(self, ids: list[int]) -> dict[int, tuple[str, FaceTrack]]:
+        return {i: (d["movie_id"], _track(d | {"_rid": i})) for i, d in self._mget("tracks", ids).items()}
+
+    # -- first-stage search ------------------------------------------------------------------
+    @_guarded
+    def text_search(self, words: list[str], phrases: list[str], k: int,
+                    movie_id: str | None = None) -> list[tuple[int, float]]:
+        return self.retrieve([Retrieval("bm25", k, tuple(words), tuple(phrases), movie_id=movie_id)])[0]
+
+    @_guarded
+    def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = np.atleast_2d(np.asarray(queries, np.float32))
+        found = self.retrieve([Retrieval(kind, k, vector=row) for row in q])
+        scores = np.full((len(q), k), -np.inf, np.float32)
+        ids = np.full((len(q), k), -1, np.int64)
+        for r, hits in enumerate(found):
+            for c, (i, s) in enumerate(hits[:k]):
+                ids[r, c], scores[r, c] = i, s
+        return scores, ids
+
+    @_guarded
+    def retrieve(self, requests: list[Retrieval]) -> list[list[tuple[int, float]]]:
+        """All first-stage searches of a query in one `_msearch`; hits of runs that are not
+        committed (a movie being re-indexed) are dropped. Scores: BM25 as Lucene computes it with
+        global term statistics (dfs), cosines for vectors."""
+        searches: list[dict[str, Any]] = []
+        slots: list[int] = []
+        for i, r in enumerate(requests):
+            body = self._request_body(r)
+            if body is None:
+                continue
+            header = {"index": self.alias("texts" if r.kind == "bm25" else S.VECTOR_HOME[r.kind])}
+            if r.kind == "bm25":
+                header["search_type"] = "dfs_query_then_fetch"
+            searches += [header, body]
+            slots.append(i)
+        out: list[list[tuple[int, float]]] = [[] for _ in requests]
+        if not searches:
+            return out
+        resp = self.es.msearch(searches=searches)
+        for i, answer in zip(slots, resp["responses"], strict=True):
+            if "error" in answer:
+                raise StoreError(f"Elasticsearch refused a search: {_reason(answer)}")
+            vector = requests[i].kind != "bm25"
+            out[i] = [(int(h["_id"]), 2.0 * h["_score"] - 1.0 if vector else float(h["_score"]))
+                      for h in answer["hits"]["hits"] if self._is_live(h["_source"])]
+        return out
+
+    def _request_body(self, r: Retrieval) -> dict[str, Any] | None:
+        flt = [{"term": {"movie_id": r.movie_id}}] if r.movie_id else []
+        if r.kind == "bm25":
+            words = " ".join(w for w in r.words if w.strip())
+            phrases = [p for p in r.phrases if p.strip()]
+            if not words and not phrases:
+                return None
+            must: list[dict] = [{"match_phrase": {"body": p}} for p in phrases]
+            should = [{"match": {"body": {"query": words}}}] if words else []
+            query = {"bool": {"must": must, "should": should, "filter": flt}} if phrases else \
+                {"bool": {"must": should, "filter": flt}}
+            return {"query": query, "size": r.k, "_source": ["movie_id", "run"], "track_total_hits": False}
+        if r.vector is None:
+            return None
+        vec = np.asarray(r.vector, np.float32).reshape(-1)
+        field = S.vector_field(r.kind, len(vec))
+        if field not in self._mapped(S.VECTOR_HOME[r.kind]) or r.k <= 0:
+            return None
+        knn: dict[str, Any] = {"field": field, "query_vector": vec, "k": r.k,
+                               "num_candidates": min(MAX_CANDIDATES, max(100, 2 * r.k))}
+        if flt:
+            knn["filter"] = flt
+        return {"knn": knn, "size": r.k, "_source": ["movie_id", "run"]}
+
+    def _mapped(self, name: str) -> set[str]:
+        if name not in self._fields:
+            resp = self.es.indices.get_mapping(index=self.alias(name))
+            self._fields[name] = {f for m in resp.values() for f in m["mappings"].get("properties", {})}
+        return self._fields[name]
+
+    # -- writes ------------------------------------------------------------------------------
+    def staging_dir(self, movie_id: str) -> Path:
+        return self.root / "staging" / movie_id
+
+    @_guarded
+    def cached_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
+        from elasticsearch import NotFoundError
+
+        try:
+            doc = self.es.get(index=self._state, id=_file_key(path))["_source"]
+        except NotFoundError:
+            return None
+        return doc["hash"] if doc.get("size") == size and doc.get("mtime_ns") == mtime_ns else None
+
+    @_guarded
+    def put_movie(self, bundle: MovieBundle, staged_thumbs: Path) -> None:
+        movie = bundle.movie
+        run = run_key(bundle)
+        rel = f"thumbs/{movie.id}/{run}"
+        final = self.root / rel
+        if final.exists():
+            shutil.rmtree(final)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged_thumbs, final)
+        try:
+            self.write_bundle(bundle, run, rel, keyframe_prefix=f"{rel}/")
+        except BaseException:
+            # not committed: the thumbnails go back to the staging folder, where a rerun resumes
+            if not staged_thumbs.exists() and self._run(movie.id) != run:
+                os.replace(final, staged_thumbs)
+            raise
+        for old in (self.root / "thumbs" / movie.id).iterdir():
+            if old.name != run:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def write_bundle(self, bundle: MovieBundle, run: str, thumbs_dir: str, keyframe_prefix: str = "") -> None:
+        """Index one movie's documents under `run`, then commit it by writing its movie document,
+        then drop its older runs. Safe to repeat after any failure: ids are deterministic."""
+        movie = bundle.movie
+        docs = list(_child_docs(bundle, run, keyframe_prefix))
+        self._ensure_vector_fields(docs)
+        self._bulk(docs)
+        self.es.indices.refresh(index=[self.alias(n) for n in CHILDREN])
+        doc = _movie_doc(bundle, run, thumbs_dir)
+        self.es.index(index=self.alias("movies"), id=movie.id, document=doc, refresh=True)   # the commit point
+        self._bump_generation()
+        self._live_cache = None
+        try:
+            self._delete_runs(movie.id, keep=run)
+            self.es.index(index=self._state, id=_file_key(movie.source), document={
+                "path": movie.source, "size": bundle.source_size, "mtime_ns": bundle.source_mtime_ns,
+                "hash": movie.content_hash})
+        except (StoreError, *_client_errors()) as exc:   # committed already: leftovers are invisible and
+            # collected later
+            log.warning("movie %s committed, clean-up of its previous run deferred: %s", movie.id, exc)
+
+    def _ensure_vector_fields(self, docs: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """A vector dimension seen for the first time (another CLIP model) gets its mapped field."""
+        needed: dict[str, set[str]] = {}
+        for name, _, src in docs:
+            needed.setdefault(name, set()).update(
+                k for k, v in src.items() if isinstance(v, np.ndarray) and k != "body")
+        for name, fields in needed.items():
+            have = self._mapped(name)
+            for field in sorted(fields - have):
+                dim = int(field.rsplit("_", 1)[1])
+                self.es.indices.put_mapping(index=self.alias(name),
+                                            properties={field: S.vector_mapping(dim, self.quantization)})
+                have.add(field)
+
+    def _bulk(self, docs: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Index documents in requests of at most BULK_BYTES, one in flight (the cluster's pace is
+        the writer's pace); documents rejected with 429 or 5xx are sent again with exponential
+        backoff, any other rejection fails the write."""
+        pending = [(orjson.dumps({"index": {"_index": self.alias(n), "_id": i}}),
+                    orjson.dumps(src, option=orjson.OPT_SERIALIZE_NUMPY)) for n, i, src in docs]
+        for attempt in range(BULK_RETRIES + 1):
+            retry: list[tuple[bytes, bytes]] = []
+            for chunk in _chunks_by_bytes(pending, BULK_BYTES):
+                body = b"".join(h + b"\n" + s + b"\n" for h, s in chunk)
+                resp = self.es.bulk(operations=body)
+                if not resp["errors"]:
+                    continue
+                for item, line in zip(resp["items"], chunk, strict=True):
+                    res = item["index"]
+                    if res.get("status", 200) in (429, 500, 502, 503, 504):
+                        retry.append(line)
+                    elif "error" in res:
+                        raise StoreError(f"Elasticsearch refused document {res['_id']}: {_reason(res)}")
+            if not retry:
+                return
+            if attempt == BULK_RETRIES:
+                raise StoreUnavailable(f"Elasticsearch at {self.url} kept rejecting {len(retry)} documents "
+                                       "(overloaded); rerun the index to resume")
+            time.sleep(min(30.0, 0.5 * 2 ** attempt))
+            pending = retry
+
+    def _delete_runs(self, movie_id: str, keep: str | None) -> None:
+        must_not = [{"term": {"run": keep}}] if keep else []
+        self.es.delete_by_query(index=[self.alias(n) for n in CHILDREN], conflicts="proceed", refresh=True,
+                                query={"bool": {"filter": [{"term": {"movie_id": movie_id}}], "must_not": must_not}})
+
+    @_guarded
+    def remove_movie(self, movie_id: str) -> bool:
+        from elasticsearch import NotFoundError
+
+        try:
+            self.es.delete(index=self.alias("movies"), id=movie_id, refresh=True)
+            gone = True
+        except NotFoundError:
+            gone = False
+        self._bump_generation()
+        self._live_cache = None
+        self._delete_runs(movie_id, keep=None)
+        shutil.rmtree(self.root / "thumbs" / movie_id, ignore_errors=True)
+        shutil.rmtree(self.staging_dir(movie_id), ignore_errors=True)
+        return gone
+
+    # -- integrity ---------------------------------------------------------------------------
+    def _stale_runs(self) -> list[tuple[str, str]]:
+        """(movie, run) pairs that have child documents but are not committed."""
+        live = {m.id: m.run for m in self._movies().values()}
+        found: set[tuple[str, str]] = set()
+        for name in CHILDREN:
+            after = None
+            while True:
+                comp: dict[str, Any] = {"size": 1000, "sources": [{"m": {"terms": {"field": "movie_id"}}},
+                                                                  {"r": {"terms": {"field": "run"}}}]}
+                if after:
+                    comp["after"] = after
+                resp = self.es.search(index=self.alias(name), size=0, aggs={"runs": {"composite": comp}})
+                agg = resp["aggregations"]["runs"]
+                found |= {(b["key"]["m"], b["key"]["r"]) for b in agg["buckets"]}
+                after = agg.get("after_key")
+                if not agg["buckets"] or not after:
+                    break
+        return sorted((m, r) for m, r in found if live.get(m) != r)
+
+    @_guarded
+    def check(self) -> CheckReport:
+        report = CheckReport()
+        health = self.es.cluster.health(index=f"{self.prefix}-*")
+        if health["status"] == "red":
+            report.errors.append(f"Elasticsearch: cluster health red ({health['unassigned_shards']} unassigned "
+                                 "shards)")
+        elif health["status"] == "yellow":
+            report.warnings.append("Elasticsearch: cluster health yellow (replicas not assigned; one node?)")
+        for movie in self.list_movies():
+            check_movie(self, movie, report)
+            texts = self.es.count(index=self.alias("texts"), query={"bool": {"filter": [
+                {"term": {"movie_id": movie.id}}, {"term": {"run": movie.run}}]}})["count"]
+            if texts != movie.n_texts:
+                report.errors.append(f"movie {movie.id!r}: {texts} texts indexed, {movie.n_texts} written")
+        for run in self._orphan_runs():
+            report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
+        for movie_id, run in self._stale_runs():
+            report.warnings.append(f"movie {movie_id!r}: documents of an uncommitted run {run} (invisible; "
+                                   "'check --fix' deletes them)")
+        staging = self.root / "staging"
+        for left in sorted(staging.iterdir()) if staging.is_dir() else []:
+            report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "
+                                   f"to finish it")
+        return report
+
+    def _orphan_runs(self) -> list[Path]:
+        return orphan_runs(self.root, {m.thumbs_dir for m in self._movies().values()})
+
+    @_guarded
+    def collect_garbage(self) -> list[str]:
+        removed: list[str] = []
+        for run in self._orphan_runs():
+            shutil.rmtree(run, ignore_errors=True)
+            removed.append(run.relative_to(self.root).as_posix())
+        remove_empty_movie_dirs(self.root)
+        for movie_id, run in self._stale_runs():
+            self.es.delete_by_query(index=[self.alias(n) for n in CHILDREN], conflicts="proceed", refresh=True,
+                                    query={"bool": {"filter": [{"term": {"movie_id": movie_id}},
+                                                               {"term": {"run": run}}]}})
+            removed.append(f"{self.prefix}: {movie_id} run {run}")
+        return removed
+
+    # -- whole-library rebuilds --------------------------------------------------------------
+    @_guarded
+    def rebuild(self, fill: Callable[[ElasticsearchStore], None]) -> None:
+        """Fill fresh physical indices and swap every alias to them in one request: readers see
+        the old library or the new one, never a mix. `fill` writes through a store whose aliases
+        point at the new indices."""
+        current = self.es.indices.get_alias(name=self.alias("movies"))
+        number = max(int(i.rsplit("-", 1)[1]) for i in current) + 1
+        made = self._create_indices(number, with_aliases=False)
+        staging = _Rebuilding(self, made)
+        try:
+            fill(staging)
+            self.es.indices.refresh(index=list(made.values()))
+            actions: list[dict[str, Any]] = []
+            for name, index in made.items():
+                for old in self.es.indices.get_alias(name=self.alias(name)):
+                    actions.append({"remove": {"index": old, "alias": self.alias(name)}})
+                actions.append({"add": {"index": index, "alias": self.alias(name)}})
+            self.es.indices.update_aliases(actions=actions)
+        except BaseException:
+            self.es.indices.delete(index=list(made.values()), ignore_unavailable=True)
+            raise
+        for a in actions:
+            if "remove" in a:
+                self.es.indices.delete(index=a["remove"]["index"], ignore_unavailable=True)
+        self._fields.clear()
+        self._bump_generation()
+        self._live_cache = None
+
+
+class _Rebuilding(ElasticsearchStore):
+    """The same store writing into not-yet-aliased physical indices (see `rebuild`)."""
+
+    def __init__(self, base: ElasticsearchStore, indices: dict[str, str]):
+        self.__dict__.update(base.__dict__)
+        self._fields = {}
+        self._live_cache = None
+        self._indices = indices
+
+    def alias(self, name: str) -> str:
+        return self._indices.get(name, f"{self.prefix}-{name}")
+
+    def write_bundle(self, bundle: MovieBundle, run: str, thumbs_dir: str, keyframe_prefix: str = "") -> None:
+        docs = list(_child_docs(bundle, run, keyframe_prefix))
+        self._ensure_vector_fields(docs)
+        self._bulk(docs)
+        self._bulk([("movies", bundle.movie.id, _movie_doc(bundle, run, thumbs_dir))])
+
+
+def _client_errors() -> tuple[type[Exception], ...]:
+    from elasticsearch import ApiError, TransportError
+
+    return ApiError, TransportError
+
+
+# -- documents -------------------------------------------------------------------------------------
+def _rid(*parts: object) -> int:
+    """A 63-bit id from the parts (deterministic: a repeated write overwrites)."""
+    digest = hashlib.blake2b("\0".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def run_key(bundle: MovieBundle) -> str:
+    """One write of a movie: its fingerprint and the shape of what was produced from it."""
+    m = bundle.movie
+    return hashlib.blake2b(f"{m.fingerprint}\0{len(bundle.shots)}\0{len(bundle.texts)}\0{len(bundle.tracks)}\0"
+                           f"{len(bundle.scenes)}\0{m.content_hash}".encode(), digest_size=8).hexdigest()
+
+
+def _file_key(path: str) -> str:
+    return "file:" + hashlib.sha1(path.encode()).hexdigest()
+
+
+def _f32(v: np.ndarray | None) -> np.ndarray | None:
+    return None if v is None else np.asarray(v, np.float32).reshape(-1)
+
+
+def _child_docs(bundle: MovieBundle, run: str, kf_prefix: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    mid = bundle.movie.id
+    own = {"movie_id": mid, "run": run}
+    for s in bundle.shots:
+        src: dict[str, Any] = {**own, "n": s.index, "idx": s.index, "start": s.start, "end": s.end,
+                               "start_frame": s.start_frame, "end_frame": s.end_frame,
+                               "keyframes": [[k.time, k.frame, kf_prefix + k.path] for k in s.keyframes]}
+        for kind, v in (("appearance", _f32(s.appearance)), ("visual", _f32(s.visual))):
+            if v is not None:
+                src[S.vector_field(kind, len(v))] = v
+        yield "shots", str(_rid(mid, run, "shot", s.index)), src
+    for n, sc in enumerate(bundle.scenes):
+        yield "scenes", str(_rid(mid, run, "scene", n)), {
+            **own, "n": n, "idx": sc.index, "start": sc.start, "end": sc.end, "first_shot": sc.first_shot,
+            "last_shot": sc.last_shot}
+    for n, t in enumerate(bundle.texts):
+        src = {**own, "n": n, "kind": t.kind, "source": t.source, "start": t.start, "end": t.end, "body": t.text,
+               "first_shot": t.first_shot, "last_shot": t.last_shot, "confidence": t.confidence,
+               "extra": t.extra or None}
+        v = _f32(t.vector)
+        if v is not None:
+            src[S.vector_field("text", len(v))] = v
+        yield "texts", str(_rid(mid, run, "text", n)), src
+    for n, tr in enumerate(bundle.tracks):
+        src = {**own, "n": n, "shot": tr.shot, "start": tr.start, "end": tr.end, "kind": tr.kind,
+               "body": _f32(tr.body), "box": [round(v, 5) for v in tr.box], "quality": tr.quality,
+               "detections": tr.detections, "character": tr.character, "confidence": tr.confidence}
+        v = _f32(tr.face)
+        if v is not None:
+            src[S.vector_field("face", len(v))] = v
+        yield "tracks", str(_rid(mid, run, "track", n)), src
+
+
+def _movie_doc(bundle: MovieBundle, run: str, thumbs_dir: str) -> dict[str, Any]:
+    m = bundle.movie
+    meta = m.meta or {}
+    cast = [str(c.get(k)) for c in meta.get("cast") or [] if isinstance(c, dict) for k in ("character", "actor")
+            if c.get(k)]
+    return {
+        "id": m.id, "run": run, "title": m.title, "year": m.year, "source": m.source,
+        "content_hash": m.content_hash, "fingerprint": m.fingerprint, "profile": m.profile, "duration": m.duration,
+        "n_frames": m.n_frames, "media": m.media, "meta": meta, "layers": m.layers, "thumbs_dir": thumbs_dir,
+        "indexed_at": m.indexed_at or time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "n_shots": len(bundle.shots), "n_scenes": len(bundle.scenes), "n_texts": len(bundle.texts),
+        "genres": [str(g) for g in meta.get("genres") or []], "keywords": [str(k) for k in meta.get("keywords") or []],
+        "cast": cast,
+        "characters": [{"name": c.name, "actor": c.actor, "portrait": c.portrait, "face": _f32(c.face)}
+                       for c in bundle.characters],
+    }
+
+
+def _movie(src: dict[str, Any]) -> Movie:
+    return Movie(id=src["id"], title=src.get("title"), year=src.get("year"), source=src["source"],
+              content_hash=src["content_hash"], fingerprint=src["fingerprint"], profile=src["profile"],
+              duration=src["duration"], n_frames=src["n_frames"], media=src.get("media") or {},
+              meta=src.get("meta") or {}, indexed_at=src.get("indexed_at", ""), thumbs_dir=src["thumbs_dir"],
+              n_shots=src.get("n_shots", 0), n_scenes=src.get("n_scenes", 0), n_texts=src.get("n_texts", 0),
+              layers=src.get("layers") or {}, run=src["run"])
+
+
+def _vec(v: list[float] | None) -> np.ndarray | None:
+    return None if v is None else np.asarray(v, np.float32)
+
+
+def _shot(d: dict[str, Any]) -> Shot:
+    vecs = {k.rsplit("_", 1)[0]: v for k, v in d.items() if k.startswith(("appearance_", "visual_"))}
+    return Shot(index=d["idx"], start=d["start"], end=d["end"], start_frame=d["start_frame"], end_frame=d["end_frame"],
+                keyframes=[Keyframe(t, f, p) for t, f, p in d.get("keyframes") or []], id=d["_rid"],
+                appearance=_vec(vecs.get("appearance")), visual=_vec(vecs.get("visual")))
+
+
+def _text(d: dict[str, Any], vectors: bool) -> TextSegment:
+    vec = next((v for k, v in d.items() if k.startswith("text_")), None) if vectors else None
+    return TextSegment(d["kind"], d["source"], d.get("start"), d.get("end"), d["body"], first_shot=d.get("first_shot"),
+                       last_shot=d.get("last_shot"), confidence=d.get("confidence"), extra=d.get("extra") or {},
+                       vector=_vec(vec), id=d["_rid"])
+
+
+def _track(d: dict[str, Any]) -> FaceTrack:
+    face = next((v for k, v in d.items() if k.startswith("face_")), None)
+    return FaceTrack(shot=d["shot"], start=d["start"], end=d["end"], face=_vec(face), kind=d["kind"],
+                     body=_vec(d.get("body")), box=tuple(d.get("box") or (0.0, 0.0, 0.0, 0.0)),  # type: ignore[arg-type]
+                     quality=d.get("quality", 0.0), detections=d.get("detections", 0), character=d.get("character"),
+                     confidence=d.get("confidence"), id=d["_rid"])
+
+
+def _chunks_by_bytes(items: list[tuple[bytes, bytes]], limit: int) -> Iterator[list[tuple[bytes, bytes]]]:
+    chunk: list[tuple[bytes, bytes]] = []
+    size = 0
+    for item in items:
+        n = len(item[0]) + len(item[1]) + 2
+        if chunk and size + n > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(item)
+        size += n
+    if chunk:
+        yield chunk
+
+
+def _reason(body: Any) -> str:
+    """The most specific reason in an Elasticsearch error body."""
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            causes = err.get("root_cause") or []
+            first = causes[0] if causes and isinstance(causes[0], dict) else err
+            return str(first.get("reason") or first.get("type") or err)[:300]
+        return str(err)[:300]
+    return str(body)[:300]
