@@ -24,7 +24,7 @@ from search.cast import CastHit, CastSearch
 from search.fusion import FusionWeights, ranked, rrf
 from search.movie_view import TIMED_KINDS, MovieView, ViewCache
 from search.query import Query, keywords
-from search.store import Movie, Store, TextSegment
+from search.store import Movie, Retrieval, Store, TextSegment
 from search.tags import TagIndex
 
 DENSE_K = 200        # nearest texts per sentence from faiss
@@ -177,21 +177,29 @@ class SearchEngine:
 
     # -- retrieval ---------------------------------------------------------------------------
     def _retrieve(self, sentences: list[str], vecs: np.ndarray | None, clip_vecs: np.ndarray | None,
-                  phrases: list[str], allowed: set[str] | None) -> list[_Hits]:
+                  phrases: list[str], allowed: set[str] | None,
+                  paragraph_vec: np.ndarray | None = None) -> tuple[list[_Hits], list[tuple[int, float]]]:
+        """Every first-stage search of the query in one store call (one `_msearch` on
+        Elasticsearch): per sentence dense texts, BM25 and CLIP shots, plus the whole paragraph's
+        nearest texts (for story similarity). Returns the per-sentence hits and the paragraph's."""
+        requests: list[Retrieval] = []
+        for si, sentence in enumerate(sentences):
+            if vecs is not None and len(vecs):
+                requests.append(Retrieval("text", DENSE_K, vector=vecs[si]))
+            requests.append(Retrieval("bm25", BM25_K, tuple(keywords(sentence)), tuple(phrases)))
+            if clip_vecs is not None and len(clip_vecs):
+                requests.append(Retrieval("visual", VISUAL_K, vector=clip_vecs[si]))
+        if paragraph_vec is not None:
+            requests.append(Retrieval("text", DENSE_K, vector=paragraph_vec))
+        answers = iter(self.store.retrieve(requests))
         hits = [_Hits() for _ in sentences]
-        if vecs is not None and len(vecs):
-            scores, ids = self.store.vector_search("text", vecs, DENSE_K)
-            for h, srow, irow in zip(hits, scores, ids, strict=True):
-                h.dense = {int(i): float(s) for s, i in zip(srow, irow, strict=True) if i >= 0}
-        for h, sentence in zip(hits, sentences, strict=True):
-            h.bm25 = dict(self.store.text_search(keywords(sentence), phrases, BM25_K))
-        if clip_vecs is not None and len(clip_vecs):
-            try:
-                scores, ids = self.store.vector_search("visual", clip_vecs, VISUAL_K)
-            except (KeyError, ValueError):
-                scores, ids = np.zeros((len(sentences), 0)), np.zeros((len(sentences), 0), np.int64)
-            for h, srow, irow in zip(hits, scores, ids, strict=True):
-                h.visual = {int(i): float(s) for s, i in zip(srow, irow, strict=True) if i >= 0}
+        for h in hits:
+            if vecs is not None and len(vecs):
+                h.dense = dict(next(answers))
+            h.bm25 = dict(next(answers))
+            if clip_vecs is not None and len(clip_vecs):
+                h.visual = dict(next(answers))
+        story = next(answers) if paragraph_vec is not None else []
         text_ids = {i for h in hits for i in (*h.dense, *h.bm25)}
         texts = self.store.lookup_texts(sorted(text_ids))
         shots = self.store.lookup_shots(sorted({i for h in hits for i in h.visual}))
@@ -213,7 +221,7 @@ class SearchEngine:
             if allowed is not None:
                 per_modality = {k: [m for m in v if m in allowed] for k, v in per_modality.items()}
             h.movie_rank = ranked(rrf(per_modality, self.weights.as_dict()))
-        return hits
+        return hits, story
 
     # -- text queries ------------------------------------------------------------------------
     def _text_search(self, q: Query, allowed: set[str] | None, limit: int, notes: list[str]) -> list[Clip]:
@@ -225,7 +233,8 @@ class SearchEngine:
             notes.append("text embeddings are off (MiniLM not available): keyword search only")
         clip_vecs = enc.clip_text(sentences) if enc.clip_text is not None else None
         sent_vecs = vecs[:len(sentences)] if vecs is not None else None
-        hits = self._retrieve(sentences, sent_vecs, clip_vecs, q.phrases, allowed)
+        hits, story_hits = self._retrieve(sentences, sent_vecs, clip_vecs, q.phrases, allowed,
+                                          vecs[-1] if paragraph and vecs is not None else None)
 
         # find: movies by fused evidence over all sentences, plus paragraph-to-story similarity
         votes: dict[str, float] = {}
@@ -236,7 +245,7 @@ class SearchEngine:
         if not candidates:
             return []
         movies = self.movies()
-        stories = self._story_similarity(vecs[-1]) if paragraph and vecs is not None else {}
+        stories = self._story_similarity(story_hits)
         for mid, score in stories.items():
             if allowed is None or mid in allowed:
                 votes[mid] = votes.get(mid, 0.0) + 0.5 * score
@@ -285,15 +294,14 @@ class SearchEngine:
                 raw[si] += self.weights.visual * ev.visual
         return raw, evidence
 
-    def _story_similarity(self, paragraph_vec: np.ndarray) -> dict[str, float]:
+    def _story_similarity(self, paragraph_hits: list[tuple[int, float]]) -> dict[str, float]:
         """Per movie, the best cosine between the whole paragraph and its plot or synopsis text."""
-        scores, ids = self.store.vector_search("text", paragraph_vec[None], DENSE_K)
-        found = self.store.lookup_texts([int(i) for i in ids[0] if i >= 0])
+        found = self.store.lookup_texts([i for i, _ in paragraph_hits])
         out: dict[str, float] = {}
-        for s, i in zip(scores[0], ids[0], strict=True):
-            if int(i) in found and found[int(i)][1].kind in ("plot", "synopsis"):
-                mid = found[int(i)][0]
-                out[mid] = max(out.get(mid, 0.0), float(s))
+        for i, s in paragraph_hits:
+            if i in found and found[i][1].kind in ("plot", "synopsis"):
+                mid = found[i][0]
+                out[mid] = max(out.get(mid, 0.0), s)
         return out
 
     def _clip_for(self, view: MovieView, first: int, last: int, score: float, why: list[dict],

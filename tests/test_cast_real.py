@@ -23,13 +23,13 @@ def _shows(result: dict, span: tuple[float, float]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def cast_library(tmp_path_factory):
+def cast_library(tmp_path_factory, backend):
     from conftest import run_cli
 
     root = tmp_path_factory.mktemp("cast")
     folder = mb.cast_folder(root)
     lib = root / "library"
-    result = run_cli("index", str(folder), "--no-progress", library=lib)
+    result = run_cli("index", str(folder), "--no-progress", *backend.args(), library=lib)
     assert result.code == 0, result.err
     return lib
 
@@ -88,17 +88,32 @@ def test_bad_photos_exit_2_and_a_group_photo_uses_the_largest_face(cast_library,
     assert group.code == 0 and "6 faces; searching for the largest" in group.err
 
 
-def test_removing_the_movie_removes_its_face_vectors(cast_library, tmp_path):
-    from search.store import open_store
+def test_removing_the_movie_removes_its_face_vectors(cast_library, new_store, tmp_path):
+    """Written into a fresh library of the backend under test, found by face, then removed."""
+    import numpy as np
 
-    lib = tmp_path / "copy"
-    shutil.copytree(cast_library, lib)
-    store = open_store(lib)
+    from search.store import Keyframe, open_store
+    from search.store.migrate import read_bundle
+
+    src = open_store(cast_library)
     try:
-        assert store.vector_index("face", 128).size > 0
-        with store.writer():
-            assert store.remove_movie("summit")
-        assert store.vector_index("face", 128).size == 0 and store.get_tracks("summit") == []
-        assert store.check().ok
+        bundle = read_bundle(src, "summit")
     finally:
-        store.close()
+        src.close()
+    store = new_store(tmp_path / "lib")
+    staged = store.staging_dir("summit") / "thumbs"
+    shutil.copytree(cast_library / bundle.movie.thumbs_dir, staged)
+    cut = len(bundle.movie.thumbs_dir) + 1
+    for shot in bundle.shots:
+        shot.keyframes = [Keyframe(k.time, k.frame, k.path[cut:]) for k in shot.keyframes]
+    faces = np.stack([t.face for t in bundle.tracks if t.face is not None])
+    with store.writer():
+        store.put_movie(bundle, staged)
+    _, ids = store.vector_search("face", faces, 1)
+    assert (ids[:, 0] >= 0).all()
+    assert {mid for mid, _ in store.lookup_tracks(ids[:, 0].tolist()).values()} == {"summit"}
+    with store.writer():
+        assert store.remove_movie("summit")
+    _, ids = store.vector_search("face", faces, 1)
+    assert (ids < 0).all() and store.get_tracks("summit") == []
+    assert store.check().ok

@@ -22,7 +22,7 @@ CAPTION_SHOT = (12.0, 15.0)   # the giraffe photo with the burned-in caption (ST
 
 
 @pytest.fixture(scope="module")
-def story_library(tmp_path_factory):
+def story_library(tmp_path_factory, backend):
     """The story movie twice: 'subs' with its subtitle file, 'speech' heard through Whisper only."""
     from conftest import run_cli
 
@@ -37,7 +37,8 @@ def story_library(tmp_path_factory):
             meta["subtitles"] = ["story.en.srt"]
         (folder / "movie.json").write_text(json.dumps(meta))
     lib = root / "library"
-    result = run_cli("index", str(root / "subs"), str(root / "speech"), "--no-progress", library=lib)
+    result = run_cli("index", str(root / "subs"), str(root / "speech"), "--no-progress", *backend.args(),
+                     library=lib)
     assert result.code == 0, result.err
     return lib
 
@@ -128,7 +129,7 @@ def _part_at(parts: list[tuple[str, float, float]], t: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def tag_library(tmp_path_factory):
+def tag_library(tmp_path_factory, backend):
     from conftest import run_cli
 
     root = tmp_path_factory.mktemp("tags")
@@ -138,7 +139,8 @@ def tag_library(tmp_path_factory):
         os.link(mb.shot_movie(f"tag-{name}", parts), folder / f"{name}.mp4")
         (folder / "movie.json").write_text(json.dumps({"id": name, "title": name, "keywords": tags}))
     lib = root / "library"
-    result = run_cli("index", *(str(root / n) for n in TAG_MOVIES), "--no-progress", library=lib)
+    result = run_cli("index", *(str(root / n) for n in TAG_MOVIES), "--no-progress", *backend.args(),
+                     library=lib)
     assert result.code == 0, result.err
     return lib
 

@@ -1,4 +1,5 @@
-"""The embedded store: schema migrations, atomic replace, integrity check."""
+"""The store contract on both backends (atomic replace, removal, keyword search, the writer lock,
+integrity check), and the embedded catalogue's own schema migrations."""
 
 import sqlite3
 
@@ -11,7 +12,7 @@ from search.store.schema import SCHEMA_VERSION
 
 def _bundle(movie_id="m", n=3, fp="f1"):
     shots = [Shot(i, i * 1.0, i + 1.0, i * 25, (i + 1) * 25, [Keyframe(i + 0.5, i * 25 + 12, f"s{i}.jpg")],
-                  np.ones(4, np.float32)) for i in range(n)]
+                  np.full(4, 0.5, np.float32)) for i in range(n)]
     movie = Movie(id=movie_id, source=f"/v/{movie_id}.mp4", content_hash="h", fingerprint=fp, profile="fast",
                   duration=float(n), n_frames=25 * n, media={}, meta={"title": "T"}, title="T")
     return MovieBundle(movie, shots, [Scene(0, 0.0, float(n), 0, n - 1)], 1, 1)
@@ -48,8 +49,8 @@ def test_newer_schema_is_refused(tmp_path):
         open_store(tmp_path / "lib")
 
 
-def test_put_replace_remove_and_check(tmp_path):
-    store = open_store(tmp_path / "lib", create=True)
+def test_put_replace_remove_and_check(tmp_path, new_store):
+    store = new_store(tmp_path / "lib")
     with store.writer():
         b = _bundle()
         store.put_movie(b, _stage(store, b))
@@ -79,9 +80,9 @@ def test_check_finds_damage(tmp_path):
     assert any("gap or overlap" in e for e in errors)
 
 
-def test_second_writer_is_refused(tmp_path):
-    a = open_store(tmp_path / "lib", create=True)
-    b = open_store(tmp_path / "lib")
+def test_second_writer_is_refused(tmp_path, new_store):
+    a = new_store(tmp_path / "lib")
+    b = new_store(tmp_path / "lib", create=False)
     with a.writer(), pytest.raises(StoreError, match="another cinesearch process"), b.writer():
         pass
 
@@ -118,10 +119,10 @@ def test_old_library_is_migrated_in_place(tmp_path):
     assert store.get_movie("old").title == "Old" and store.get_texts("old") == []
 
 
-def test_keyword_search_follows_every_write_and_removal(tmp_path):
+def test_keyword_search_follows_every_write_and_removal(tmp_path, new_store):
     from search.store import TextSegment
 
-    store = open_store(tmp_path / "lib", create=True)
+    store = new_store(tmp_path / "lib")
     with store.writer():
         for mid, line in (("a", "The kites are dancing high above the beach."), ("b", "Bring the blue umbrella.")):
             bundle = _bundle(mid)

@@ -36,7 +36,7 @@ def _folder(root: Path, name: str, meta: dict | None = None, cues: bool = False)
 
 
 @pytest.fixture(scope="module")
-def story_library(tmp_path_factory):
+def story_library(tmp_path_factory, backend):
     """Two copies of the story movie: 'subs' with subtitles (no transcription), 'speech' without."""
     from conftest import run_cli
 
@@ -44,7 +44,7 @@ def story_library(tmp_path_factory):
     lib = root / "library"
     subs = _folder(root, "subs", {"title": "Story", "genres": ["Drama"]}, cues=True)
     speech = _folder(root, "speech")
-    result = run_cli("index", str(subs), str(speech), "--no-progress", "--json", library=lib)
+    result = run_cli("index", str(subs), str(speech), "--no-progress", "--json", *backend.args(), library=lib)
     assert result.code == 0, result.err
     return lib, result
 

@@ -45,8 +45,12 @@ if [ "$(id -u)" = "0" ]; then
   chown -R "$USER_NAME" "$RUN"
   run_as=(runuser -u "$USER_NAME" --)
 fi
-ES_PATH_CONF="$RUN/config" ES_TMPDIR="$RUN/tmp" "${run_as[@]}" env ES_PATH_CONF="$RUN/config" ES_TMPDIR="$RUN/tmp" \
-  "$HOME_DIR/bin/elasticsearch" -d -p "$RUN/es.pid" > "$RUN/logs/launcher.out" 2>&1
+if ! "${run_as[@]}" env ES_PATH_CONF="$RUN/config" ES_TMPDIR="$RUN/tmp" \
+    "$HOME_DIR/bin/elasticsearch" -d -p "$RUN/es.pid" > "$RUN/logs/launcher.out" 2>&1; then
+  echo "es: the launcher failed (every folder above $RUN must be traversable by $USER_NAME):" >&2
+  tail -5 "$RUN/logs/launcher.out" >&2
+  exit 1
+fi
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$HTTP/_cluster/health" >/dev/null 2>&1; then
     echo "es: ready at http://127.0.0.1:$HTTP" >&2
