@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,7 @@ class EsNode:
     name: str
     seeds: str = ""
     masters: str = ""
-    log: list[str] = field(default_factory=list)
+    roles: str = ""            # e.g. "data,ingest": never master
 
     @property
     def url(self) -> str:
@@ -80,7 +80,8 @@ class EsNode:
                str(self.transport), self.cluster, self.name]
         if self.seeds:
             cmd += [self.seeds, self.masters]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+        env = dict(os.environ, ES_ROLES=self.roles) if self.roles else None
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
         if done.returncode != 0:
             raise RuntimeError(f"Elasticsearch did not start: {done.stderr[-2000:]}")
 

@@ -3,6 +3,8 @@
 # and wait until it answers healthy.
 #   deploy/elasticsearch/start.sh RUN_DIR [HTTP_PORT] [TRANSPORT_PORT] [CLUSTER] [NODE] [SEED_HOSTS] [MASTERS]
 # Prints nothing on success but "es: ready at http://127.0.0.1:PORT"; the pid is in RUN_DIR/es.pid.
+# ES_ROLES=data,ingest makes a node that holds shards but is never master (a 2-node cluster keeps its
+# quorum when that node stops); ES_HEAP (default 1g) caps the JVM heap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HOME_DIR="${ES_HOME:-$PWD/.es/elasticsearch-8.12.2}"
@@ -36,8 +38,9 @@ ingest.geoip.downloader.enabled: false
 cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: true
 YML
+[ -z "${ES_ROLES:-}" ] || echo "node.roles: [${ES_ROLES}]" >> "$RUN/config/elasticsearch.yml"
 echo "-Xms512m" > "$RUN/config/jvm.options.d/heap.options"
-echo "-Xmx1g" >> "$RUN/config/jvm.options.d/heap.options"
+echo "-Xmx${ES_HEAP:-1g}" >> "$RUN/config/jvm.options.d/heap.options"
 run_as=()
 if [ "$(id -u)" = "0" ]; then
   # the tarball's jdk/bin is 0750: the user that runs the server must own the install
@@ -52,7 +55,8 @@ if ! "${run_as[@]}" env ES_PATH_CONF="$RUN/config" ES_TMPDIR="$RUN/tmp" \
   exit 1
 fi
 for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$HTTP/_cluster/health" >/dev/null 2>&1; then
+  # healthy: a master elected and every primary shard (of indices kept from an earlier run) assigned
+  if curl -fsS "http://127.0.0.1:$HTTP/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
     echo "es: ready at http://127.0.0.1:$HTTP" >&2
     exit 0
   fi

@@ -93,6 +93,7 @@ class ElasticsearchStore(Store):
         self._fields: dict[str, set[str]] = {}
         self._gen: tuple[float, int] | None = None
         self._live_cache: tuple[int, dict[str, Movie]] | None = None
+        self._committed: tuple[str, str] | None = None   # (movie, run) of the last commit this process made
         self._open(create)
 
     # -- setup -------------------------------------------------------------------------------
@@ -114,6 +115,11 @@ class ElasticsearchStore(Store):
                                  "'cinesearch index' or 'cinesearch migrate --to elasticsearch' first)")
             self._create_indices(1)
             self._make_state()
+        else:   # a cluster that just restarted answers before its shards are back: wait a little
+            health = self.es.cluster.health(index=f"{self.prefix}-*", wait_for_status="yellow", timeout="30s")
+            if health["status"] == "red":
+                raise StoreUnavailable(f"Elasticsearch at {self.url}: the shards of library {self.prefix!r} are not "
+                                       "available (cluster red); retry when the nodes are back")
         for sub in ("thumbs", "staging"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -387,11 +393,12 @@ class ElasticsearchStore(Store):
             shutil.rmtree(final)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged_thumbs, final)
+        self._committed = None
         try:
             self.write_bundle(bundle, run, rel, keyframe_prefix=f"{rel}/")
         except BaseException:
             # not committed: the thumbnails go back to the staging folder, where a rerun resumes
-            if not staged_thumbs.exists() and self._run(movie.id) != run:
+            if self._committed != (movie.id, run) and not staged_thumbs.exists():
                 os.replace(final, staged_thumbs)
             raise
         for old in (self.root / "thumbs" / movie.id).iterdir():
@@ -408,6 +415,7 @@ class ElasticsearchStore(Store):
         self.es.indices.refresh(index=[self.alias(n) for n in CHILDREN])
         doc = _movie_doc(bundle, run, thumbs_dir)
         self.es.index(index=self.alias("movies"), id=movie.id, document=doc, refresh=True)   # the commit point
+        self._committed = (movie.id, run)
         self._bump_generation()
         self._live_cache = None
         try:
@@ -443,7 +451,7 @@ class ElasticsearchStore(Store):
             retry: list[tuple[bytes, bytes]] = []
             for chunk in _chunks_by_bytes(pending, BULK_BYTES):
                 body = b"".join(h + b"\n" + s + b"\n" for h, s in chunk)
-                resp = self.es.bulk(operations=body)
+                resp = self._bulk_request(body)
                 if not resp["errors"]:
                     continue
                 for item, line in zip(resp["items"], chunk, strict=True):
@@ -459,6 +467,9 @@ class ElasticsearchStore(Store):
                                        "(overloaded); rerun the index to resume")
             time.sleep(min(30.0, 0.5 * 2 ** attempt))
             pending = retry
+
+    def _bulk_request(self, body: bytes) -> dict[str, Any]:
+        return self.es.bulk(operations=body).body
 
     def _delete_runs(self, movie_id: str, keep: str | None) -> None:
         must_not = [{"term": {"run": keep}}] if keep else []
