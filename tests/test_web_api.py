@@ -13,10 +13,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(web_library):
+def client(web_library, backend):
     from web.app import create_app
 
-    return create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
+    app = create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
+    assert app.get("/api/health").json["backend"] == backend.name     # the folder chose the backend
+    return app
 
 
 def test_search_api_returns_clips_with_why(client):

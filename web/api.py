@@ -84,7 +84,8 @@ def health():
     lib = library()
     with lib.lock:
         movies = lib.store.list_movies()
-    return jsonify(status="ok", library=str(lib.root), movies=len(movies), shots=sum(m.n_shots for m in movies))
+    return jsonify(status="ok", library=str(lib.root), backend=lib.store.backend, movies=len(movies),
+                   shots=sum(m.n_shots for m in movies))
 
 
 @api.get("/search")

@@ -41,6 +41,7 @@ YML
 [ -z "${ES_ROLES:-}" ] || echo "node.roles: [${ES_ROLES}]" >> "$RUN/config/elasticsearch.yml"
 echo "-Xms512m" > "$RUN/config/jvm.options.d/heap.options"
 echo "-Xmx${ES_HEAP:-1g}" >> "$RUN/config/jvm.options.d/heap.options"
+echo "-XX:-UsePerfData" >> "$RUN/config/jvm.options.d/heap.options"   # no /tmp/hsperfdata_* left behind
 run_as=()
 if [ "$(id -u)" = "0" ]; then
   # the tarball's jdk/bin is 0750: the user that runs the server must own the install

@@ -36,6 +36,7 @@ class Retrieval:
 
 class Store(ABC):
     root: Path
+    backend: str = ""          # "embedded" | "elasticsearch"
 
     @abstractmethod
     def writer(self) -> AbstractContextManager[None]:

@@ -78,6 +78,8 @@ def _guarded(fn: _F) -> _F:
 
 
 class ElasticsearchStore(Store):
+    backend = "elasticsearch"
+
     def __init__(self, root: Path, *, url: str, prefix: str = "cinesearch", create: bool = False,
                  shards: int = 1, replicas: int = 0, quantization: str = "int8_hnsw", timeout: float = 30.0):
         from elasticsearch import Elasticsearch
@@ -88,7 +90,8 @@ class ElasticsearchStore(Store):
         self.root = Path(root).resolve()
         self.url, self.prefix = url, prefix
         self.shards, self.replicas, self.quantization = shards, replicas, quantization
-        self.es = Elasticsearch(url, serializer=OrjsonSerializer(), request_timeout=timeout, max_retries=2,
+        hosts = [u.strip() for u in url.split(",") if u.strip()]   # several nodes: the client fails over
+        self.es = Elasticsearch(hosts, serializer=OrjsonSerializer(), request_timeout=timeout, max_retries=2,
                                 retry_on_status=(502, 503, 504), retry_on_timeout=True)
         self._fields: dict[str, set[str]] = {}
         self._gen: tuple[float, int] | None = None

@@ -42,6 +42,8 @@ CATALOGUE = "catalogue.sqlite"
 
 
 class EmbeddedStore(Store):
+    backend = "embedded"
+
     def __init__(self, root: Path, *, create: bool = False):
         self.root = Path(root).resolve()
         self.db_path = self.root / CATALOGUE
