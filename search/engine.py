@@ -251,8 +251,10 @@ class SearchEngine:
                 votes[mid] = votes.get(mid, 0.0) + 0.5 * score
         candidates = ranked(votes)[:CANDIDATES]
         clips: list[Clip] = []
+        windows = {mid: _window([h.places.get(mid, []) for h in hits]) for mid in candidates}
+        self.views.prefetch([(movies[mid], *windows[mid]) for mid in candidates])
         for mid in candidates:
-            first, last = _window([h.places.get(mid, []) for h in hits])
+            first, last = windows[mid]
             view = self.views.get(movies[mid], first, last)
             if not view.shots:
                 continue

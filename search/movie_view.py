@@ -49,10 +49,15 @@ class MovieView:
 
 
 def build_view(store: Store, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
-    shots = store.get_shots(movie.id, first, last)
+    shots = store.get_shots(movie.id, first, last, appearance=False)
     offset = shots[0].index if shots else first
     texts = store.get_texts(movie.id, vectors=True, first_shot=offset, last_shot=offset + len(shots) - 1) \
         if shots else []
+    return view_of(movie, offset, shots, texts)
+
+
+def view_of(movie: Movie, offset: int, shots: list[Shot], texts: list[TextSegment]) -> MovieView:
+    """The matrices of a window from its shots and the texts placed on them."""
     n = len(shots)
     dim = next((t.vector.shape[0] for t in texts if t.vector is not None), 384)
     vecs = np.zeros((len(texts), dim), np.float32)
@@ -92,3 +97,19 @@ class ViewCache:
         else:
             self._views.move_to_end(key)
         return view
+
+    def prefetch(self, windows: list[tuple[Movie, int, int]]) -> None:
+        """Build the views of several windows that are not cached yet with one store call (one
+        round trip on Elasticsearch) instead of one call per window."""
+        gen = self.store.generation()
+        if gen != self._generation:
+            self._views.clear()
+            self._generation = gen
+        todo = [(m, first, last) for m, first, last in windows if (m.id, first, last) not in self._views]
+        if len(todo) < 2:
+            return
+        read = self.store.read_windows([(m.id, first, last) for m, first, last in todo])
+        for (movie, first, last), (shots, texts) in zip(todo, read, strict=True):
+            self._views[(movie.id, first, last)] = view_of(movie, shots[0].index if shots else first, shots, texts)
+        while len(self._views) > self.size:
+            self._views.popitem(last=False)

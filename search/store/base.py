@@ -49,8 +49,10 @@ class Store(ABC):
     def list_movies(self) -> list[Movie]: ...
 
     @abstractmethod
-    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None) -> list[Shot]:
-        """The movie's shots, or those with index first..last (inclusive)."""
+    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None, *,
+                  appearance: bool = True) -> list[Shot]:
+        """The movie's shots, or those with index first..last (inclusive); `appearance=False` leaves
+        out the 1280-d appearance vectors (the focus step reads only CLIP vectors)."""
 
     @abstractmethod
     def get_scenes(self, movie_id: str) -> list[Scene]: ...
@@ -112,6 +114,18 @@ class Store(ABC):
                 continue
             for i, srow, irow in zip(idx, scores, ids, strict=True):
                 out[i] = [(int(j), float(s)) for s, j in zip(srow, irow, strict=True) if j >= 0]
+        return out
+
+    def read_windows(self, windows: list[tuple[str, int, int]]) -> list[tuple[list[Shot], list[TextSegment]]]:
+        """For each (movie, first, last): its shots first..last without appearance vectors and the
+        texts placed on them with their vectors, what the focus step reads of a candidate. Backends
+        with a server fetch every window in one round trip; here one after the other."""
+        out = []
+        for movie_id, first, last in windows:
+            shots = self.get_shots(movie_id, first, last, appearance=False)
+            texts = self.get_texts(movie_id, vectors=True, first_shot=shots[0].index,
+                                   last_shot=shots[-1].index) if shots else []
+            out.append((shots, texts))
         return out
 
     @abstractmethod

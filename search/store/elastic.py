@@ -14,6 +14,7 @@ Row ids are those ids as 63-bit integers: what `vector_search` and `text_search`
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import hashlib
@@ -51,6 +52,13 @@ BULK_BYTES = 4 << 20           # one bulk request at most (back-pressure: one re
 BULK_RETRIES = 6               # per document rejected with 429/5xx, with exponential backoff
 GENERATION_TTL = 1.0           # seconds a read of the library generation is reused
 MAX_CANDIDATES = 10_000        # Elasticsearch's ceiling for knn.num_candidates
+HIT_FIELDS = ["responses.hits.hits._id", "responses.hits.hits._source", "responses.hits.hits._score",
+              "responses.error", "responses.took"]   # what the client parses of an _msearch answer ("took": every
+# response keeps its place in the list even when it has no hits)
+SEEN_MAX = 20_000              # search hits kept for the lookups that follow them
+# what search hits carry: enough for the engine's lookups of them (no vectors)
+HIT_SOURCE: dict[str, Any] = {"texts": {"excludes": ["vectors"]}, "shots": ["movie_id", "run", "idx"],
+                              "tracks": ["movie_id", "run"]}
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -97,6 +105,7 @@ class ElasticsearchStore(Store):
         self._gen: tuple[float, int] | None = None
         self._live_cache: tuple[int, dict[str, Movie]] | None = None
         self._committed: tuple[str, str] | None = None   # (movie, run) of the last commit this process made
+        self._seen: dict[tuple[str, int], dict[str, Any]] = {}   # (index, row id) -> source of a recent hit
         self._open(create)
 
     # -- setup -------------------------------------------------------------------------------
@@ -184,6 +193,7 @@ class ElasticsearchStore(Store):
         gen = self.generation()
         if self._live_cache is None or self._live_cache[0] != gen:
             docs = self._scan(self.alias("movies"), {"match_all": {}}, sort="id", source={"excludes": ["characters"]})
+            self._seen.clear()
             self._live_cache = (gen, {d["_source"]["id"]: _movie(d["_source"]) for d in docs})
         return self._live_cache[1]
 
@@ -236,11 +246,13 @@ class ElasticsearchStore(Store):
         return [self._movies()[k] for k in sorted(self._movies())]
 
     @_guarded
-    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None) -> list[Shot]:
+    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None, *,
+                  appearance: bool = True) -> list[Shot]:
         rng: dict[str, int] = {"gte": first}
         if last is not None:
             rng["lte"] = last
-        return [_shot(d) for d in self._children("shots", movie_id, [{"range": {"idx": rng}}])]
+        source: Any = True if appearance else {"excludes": ["vectors.appearance_*"]}
+        return [_shot(d) for d in self._children("shots", movie_id, [{"range": {"idx": rng}}], source)]
 
     @_guarded
     def get_scenes(self, movie_id: str) -> list[Scene]:
@@ -254,7 +266,7 @@ class ElasticsearchStore(Store):
         if first_shot is not None or last_shot is not None:
             hi = 2**31 - 1 if last_shot is None else last_shot
             extra = [{"range": {"first_shot": {"lte": hi}}}, {"range": {"last_shot": {"gte": first_shot or 0}}}]
-        source: Any = True if vectors else {"excludes": [f"{S.vector_field('text', '*')}"]}
+        source: Any = True if vectors else {"excludes": ["vectors"]}
         docs = self._children("texts", movie_id, extra, source)
         docs.sort(key=lambda d: (d.get("start") is None, d.get("start") or 0.0, d["n"]))
         return [_text(d, vectors) for d in docs]
@@ -264,6 +276,41 @@ class ElasticsearchStore(Store):
         docs = self._children("tracks", movie_id)
         docs.sort(key=lambda d: (d["shot"], d["start"], d["n"]))
         return [_track(d) for d in docs]
+
+    @_guarded
+    def read_windows(self, windows: list[tuple[str, int, int]]) -> list[tuple[list[Shot], list[TextSegment]]]:
+        """Every window's shots and texts in one `_msearch` (a window larger than a page is read
+        page by page after it)."""
+        searches: list[dict[str, Any]] = []
+        runs = [self._run(movie_id) for movie_id, _, _ in windows]
+        for (movie_id, first, last), run in zip(windows, runs, strict=True):
+            own = [{"term": {"movie_id": movie_id}}, {"term": {"run": run or ""}}]
+            shots_q = {"bool": {"filter": [*own, {"range": {"idx": {"gte": first, "lte": last}}}]}}
+            texts_q = {"bool": {"filter": [*own, {"range": {"first_shot": {"lte": last}}},
+                                           {"range": {"last_shot": {"gte": first}}}]}}
+            searches += [{"index": self.alias("shots")}, {"query": shots_q, "sort": [{"n": "asc"}], "size": PAGE,
+                                                          "_source": {"excludes": ["vectors.appearance_*"]},
+                                                          "track_total_hits": False},
+                         {"index": self.alias("texts")}, {"query": texts_q, "sort": [{"n": "asc"}], "size": PAGE,
+                                                          "track_total_hits": False}]
+        answers = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)["responses"] if searches else []
+        out: list[tuple[list[Shot], list[TextSegment]]] = []
+        for w, (movie_id, first, last) in enumerate(windows):
+            shots_a, texts_a = answers[2 * w], answers[2 * w + 1]
+            for a in (shots_a, texts_a):
+                if "error" in a:
+                    raise StoreError(f"Elasticsearch refused a search: {_reason(a)}")
+            if runs[w] is None:
+                out.append(([], []))
+                continue
+            if len(_hits(shots_a)) >= PAGE or len(_hits(texts_a)) >= PAGE:
+                out.append(super().read_windows([(movie_id, first, last)])[0])
+                continue
+            shots = [_shot(h["_source"] | {"_rid": int(h["_id"])}) for h in _hits(shots_a)]
+            docs = [h["_source"] | {"_rid": int(h["_id"])} for h in _hits(texts_a)]
+            docs.sort(key=lambda d: (d.get("start") is None, d.get("start") or 0.0, d["n"]))
+            out.append((shots, [_text(d, True) for d in docs] if shots else []))
+        return out
 
     @_guarded
     def get_characters(self, movie_id: str) -> list[Character]:
@@ -277,11 +324,15 @@ class ElasticsearchStore(Store):
                 for c in doc["_source"].get("characters") or []]
 
     def _mget(self, name: str, ids: list[int], **source: Any) -> dict[int, dict[str, Any]]:
+        """Documents by row id: those the last searches returned come from memory (their hits
+        carried the same fields), the rest in one `_mget`."""
         wanted = sorted({int(i) for i in ids if i >= 0})
-        if not wanted:
-            return {}
-        resp = self.es.mget(index=self.alias(name), ids=[str(i) for i in wanted], **source)
-        return {int(d["_id"]): d["_source"] for d in resp["docs"] if d.get("found") and self._is_live(d["_source"])}
+        out = {i: self._seen[(name, i)] for i in wanted if (name, i) in self._seen}
+        missing = [i for i in wanted if i not in out]
+        if missing:
+            resp = self.es.mget(index=self.alias(name), ids=[str(i) for i in missing], **source)
+            out.update({int(d["_id"]): d["_source"] for d in resp["docs"] if d.get("found")})
+        return {i: d for i, d in out.items() if self._is_live(d)}
 
     @_guarded
     def lookup_shots(self, ids: list[int]) -> dict[int, tuple[str, int]]:
@@ -290,7 +341,7 @@ class ElasticsearchStore(Store):
 
     @_guarded
     def lookup_texts(self, ids: list[int]) -> dict[int, tuple[str, TextSegment]]:
-        docs = self._mget("texts", ids, source_excludes=[S.vector_field("text", "*")])
+        docs = self._mget("texts", ids, source_excludes=["vectors"])
         return {i: (d["movie_id"], _text(d | {"_rid": i}, False)) for i, d in docs.items()}
 
     @_guarded
@@ -333,13 +384,18 @@ class ElasticsearchStore(Store):
         out: list[list[tuple[int, float]]] = [[] for _ in requests]
         if not searches:
             return out
-        resp = self.es.msearch(searches=searches)
+        resp = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)
+        if len(self._seen) > SEEN_MAX:
+            self._seen.clear()
         for i, answer in zip(slots, resp["responses"], strict=True):
             if "error" in answer:
                 raise StoreError(f"Elasticsearch refused a search: {_reason(answer)}")
             vector = requests[i].kind != "bm25"
+            home = "texts" if not vector else S.VECTOR_HOME[requests[i].kind]
+            if home in ("texts", "shots"):   # what lookup_texts / lookup_shots will ask for next
+                self._seen.update(((home, int(h["_id"])), h["_source"]) for h in _hits(answer))
             out[i] = [(int(h["_id"]), 2.0 * h["_score"] - 1.0 if vector else float(h["_score"]))
-                      for h in answer["hits"]["hits"] if self._is_live(h["_source"])]
+                      for h in _hits(answer) if self._is_live(h["_source"])]
         return out
 
     def _request_body(self, r: Retrieval) -> dict[str, Any] | None:
@@ -353,7 +409,7 @@ class ElasticsearchStore(Store):
             should = [{"match": {"body": {"query": words}}}] if words else []
             query = {"bool": {"must": must, "should": should, "filter": flt}} if phrases else \
                 {"bool": {"must": should, "filter": flt}}
-            return {"query": query, "size": r.k, "_source": ["movie_id", "run"], "track_total_hits": False}
+            return {"query": query, "size": r.k, "_source": HIT_SOURCE["texts"], "track_total_hits": False}
         if r.vector is None:
             return None
         vec = np.asarray(r.vector, np.float32).reshape(-1)
@@ -364,7 +420,7 @@ class ElasticsearchStore(Store):
                                "num_candidates": min(MAX_CANDIDATES, max(100, 2 * r.k))}
         if flt:
             knn["filter"] = flt
-        return {"knn": knn, "size": r.k, "_source": ["movie_id", "run"]}
+        return {"knn": knn, "size": r.k, "_source": HIT_SOURCE[S.VECTOR_HOME[r.kind]]}
 
     def _mapped(self, name: str) -> set[str]:
         if name not in self._fields:
@@ -571,6 +627,9 @@ class ElasticsearchStore(Store):
         try:
             fill(staging)
             self.es.indices.refresh(index=list(made.values()))
+            # a bulk load leaves many small segments; kNN searches each HNSW graph separately
+            self.es.options(request_timeout=3600).indices.forcemerge(
+                index=list(made.values()), max_num_segments=1, wait_for_completion=True)
             actions: list[dict[str, Any]] = []
             for name, index in made.items():
                 for old in self.es.indices.get_alias(name=self.alias(name)):
@@ -605,6 +664,10 @@ class _Rebuilding(ElasticsearchStore):
         self._ensure_vector_fields(docs)
         self._bulk(docs)
         self._bulk([("movies", bundle.movie.id, _movie_doc(bundle, run, thumbs_dir))])
+
+
+def _hits(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return answer.get("hits", {}).get("hits", [])
 
 
 def _client_errors() -> tuple[type[Exception], ...]:
@@ -642,9 +705,7 @@ def _child_docs(bundle: MovieBundle, run: str, kf_prefix: str) -> Iterator[tuple
         src: dict[str, Any] = {**own, "n": s.index, "idx": s.index, "start": s.start, "end": s.end,
                                "start_frame": s.start_frame, "end_frame": s.end_frame,
                                "keyframes": [[k.time, k.frame, kf_prefix + k.path] for k in s.keyframes]}
-        for kind, v in (("appearance", _f32(s.appearance)), ("visual", _f32(s.visual))):
-            if v is not None:
-                src[S.vector_field(kind, len(v))] = v
+        _put_vectors(src, appearance=s.appearance, visual=s.visual)
         yield "shots", str(_rid(mid, run, "shot", s.index)), src
     for n, sc in enumerate(bundle.scenes):
         yield "scenes", str(_rid(mid, run, "scene", n)), {
@@ -654,17 +715,15 @@ def _child_docs(bundle: MovieBundle, run: str, kf_prefix: str) -> Iterator[tuple
         src = {**own, "n": n, "kind": t.kind, "source": t.source, "start": t.start, "end": t.end, "body": t.text,
                "first_shot": t.first_shot, "last_shot": t.last_shot, "confidence": t.confidence,
                "extra": t.extra or None}
-        v = _f32(t.vector)
-        if v is not None:
-            src[S.vector_field("text", len(v))] = v
+        _put_vectors(src, text=t.vector)
         yield "texts", str(_rid(mid, run, "text", n)), src
     for n, tr in enumerate(bundle.tracks):
         src = {**own, "n": n, "shot": tr.shot, "start": tr.start, "end": tr.end, "kind": tr.kind,
-               "body": _f32(tr.body), "box": [round(v, 5) for v in tr.box], "quality": tr.quality,
-               "detections": tr.detections, "character": tr.character, "confidence": tr.confidence}
-        v = _f32(tr.face)
-        if v is not None:
-            src[S.vector_field("face", len(v))] = v
+               "box": [round(v, 5) for v in tr.box], "quality": tr.quality, "detections": tr.detections,
+               "character": tr.character, "confidence": tr.confidence}
+        _put_vectors(src, face=tr.face)
+        if tr.body is not None:
+            src["vectors"]["body"] = _b64(tr.body)
         yield "tracks", str(_rid(mid, run, "track", n)), src
 
 
@@ -695,28 +754,50 @@ def _movie(src: dict[str, Any]) -> Movie:
               layers=src.get("layers") or {}, run=src["run"])
 
 
+def _b64(v: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(v, np.float32).tobytes()).decode("ascii")
+
+
+def _put_vectors(src: dict[str, Any], **vectors: np.ndarray | None) -> None:
+    """Each vector twice: as the float array Elasticsearch indexes (left out of the stored _source
+    by the mapping) and as base64 float32 bytes in `vectors` (stored, not indexed), which reads back
+    bit-exact at a third of the size and parse time of JSON numbers."""
+    stored = src.setdefault("vectors", {})
+    for kind, v in vectors.items():
+        v = _f32(v)
+        if v is not None:
+            field = S.vector_field(kind, len(v))
+            src[field] = v
+            stored[field] = _b64(v)
+
+
 def _vec(v: list[float] | None) -> np.ndarray | None:
     return None if v is None else np.asarray(v, np.float32)
 
 
+def _unb64(s: str | None) -> np.ndarray | None:
+    return None if s is None else np.frombuffer(base64.b64decode(s), np.float32)
+
+
+def _stored(d: dict[str, Any], prefix: str) -> np.ndarray | None:
+    return _unb64(next((v for k, v in (d.get("vectors") or {}).items() if k.startswith(prefix)), None))
+
+
 def _shot(d: dict[str, Any]) -> Shot:
-    vecs = {k.rsplit("_", 1)[0]: v for k, v in d.items() if k.startswith(("appearance_", "visual_"))}
     return Shot(index=d["idx"], start=d["start"], end=d["end"], start_frame=d["start_frame"], end_frame=d["end_frame"],
                 keyframes=[Keyframe(t, f, p) for t, f, p in d.get("keyframes") or []], id=d["_rid"],
-                appearance=_vec(vecs.get("appearance")), visual=_vec(vecs.get("visual")))
+                appearance=_stored(d, "appearance_"), visual=_stored(d, "visual_"))
 
 
 def _text(d: dict[str, Any], vectors: bool) -> TextSegment:
-    vec = next((v for k, v in d.items() if k.startswith("text_")), None) if vectors else None
     return TextSegment(d["kind"], d["source"], d.get("start"), d.get("end"), d["body"], first_shot=d.get("first_shot"),
                        last_shot=d.get("last_shot"), confidence=d.get("confidence"), extra=d.get("extra") or {},
-                       vector=_vec(vec), id=d["_rid"])
+                       vector=_stored(d, "text_") if vectors else None, id=d["_rid"])
 
 
 def _track(d: dict[str, Any]) -> FaceTrack:
-    face = next((v for k, v in d.items() if k.startswith("face_")), None)
-    return FaceTrack(shot=d["shot"], start=d["start"], end=d["end"], face=_vec(face), kind=d["kind"],
-                     body=_vec(d.get("body")), box=tuple(d.get("box") or (0.0, 0.0, 0.0, 0.0)),  # type: ignore[arg-type]
+    return FaceTrack(shot=d["shot"], start=d["start"], end=d["end"], face=_stored(d, "face_"), kind=d["kind"],
+                     body=_unb64((d.get("vectors") or {}).get("body")), box=tuple(d.get("box") or (0.0, 0.0, 0.0, 0.0)),  # type: ignore[arg-type]
                      quality=d.get("quality", 0.0), detections=d.get("detections", 0), character=d.get("character"),
                      confidence=d.get("confidence"), id=d["_rid"])
 

@@ -114,11 +114,13 @@ class EmbeddedStore(Store):
     def list_movies(self) -> list[Movie]:
         return [self._movie(r) for r in self._conn.execute(f"{self._MOVIE_SQL} ORDER BY m.id")]
 
-    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None) -> list[Shot]:
+    def get_shots(self, movie_id: str, first: int = 0, last: int | None = None, *,
+                  appearance: bool = True) -> list[Shot]:
         hi = 2**62 if last is None else last
+        app = "appearance" if appearance else "NULL AS appearance"
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, idx, start_s, end_s, start_frame, end_frame, appearance, visual FROM shots "
+                f"SELECT id, idx, start_s, end_s, start_frame, end_frame, {app}, visual FROM shots "
                 "WHERE movie_id = ? AND idx BETWEEN ? AND ? ORDER BY idx", (movie_id, first, hi)).fetchall()
             kfs: dict[int, list[Keyframe]] = {}
             for k in conn.execute(

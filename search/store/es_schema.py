@@ -7,6 +7,8 @@ rebuild (`cinesearch migrate`) fills fresh physical indices and swaps all aliase
 them equal), for operators who create the templates themselves.
 
 Only what is searched or filtered is mapped (`dynamic: false`); everything else rides in `_source`.
+Vector arrays are indexed but left out of the stored `_source`; a base64 float32 copy under
+`vectors` (not indexed) is what reads return.
 Vector fields are named `<kind>_<dim>` (text_384, appearance_1280, face_128, visual_512 for CLIP
 ViT-B/32) and added to the mapping when a new dimension first arrives, as the embedded backend keeps
 one faiss index per (kind, dimension). Vectors are L2-normalised, so similarity is `dot_product`.
@@ -57,7 +59,13 @@ def mappings(quantization: str = "int8_hnsw") -> dict[str, dict[str, Any]]:
         "scenes": {**_OWNED, "idx": _I},
         "tracks": {**_OWNED, "shot": _I, "kind": _K, **vectors("tracks")},
     }
-    return {name: {"dynamic": False, "properties": p} for name, p in props.items()}
+    out: dict[str, dict[str, Any]] = {}
+    for name, p in props.items():
+        out[name] = {"dynamic": False, "properties": p}
+        if name != "movies":   # vectors are stored once, compactly, under `vectors` (see search.store.elastic)
+            out[name]["_source"] = {"excludes": [f"{kind}_*" for kind in sorted(VECTOR_HOME)]}
+            p["vectors"] = {"type": "object", "enabled": False}
+    return out
 
 
 def settings(name: str, shards: int, replicas: int) -> dict[str, Any]:
