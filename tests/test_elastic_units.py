@@ -68,3 +68,24 @@ def test_bulk_chunks_respect_the_byte_cap_and_keep_order():
     assert [i for c in chunks for i in c] == items
     assert all(sum(len(h) + len(s) + 2 for h, s in c) <= 1000 for c in chunks if len(c) > 1)
     assert list(_chunks_by_bytes([(b"h", b"x" * 5000)], 1000)) == [[(b"h", b"x" * 5000)]]   # one big doc alone
+
+
+def test_movie_cache_cuts_windows_like_the_store_and_keeps_to_its_budget():
+    from search.store.movie_cache import MovieCache, size_of, window
+    from search.store.records import TextSegment
+
+    shots = [Shot(i, i, i + 1, i, i + 1) for i in range(10)]
+    texts = [TextSegment("subtitle", "s", i, i + 1, f"line {i}", first_shot=i, last_shot=i + 1,
+                         vector=np.ones(4, np.float32)) for i in range(9)]
+    texts.append(TextSegment("plot", "p", None, None, "the plot"))          # not placed: never in a window
+    cut_shots, cut_texts = window((shots, texts), 3, 5)
+    assert [s.index for s in cut_shots] == [3, 4, 5]
+    assert [t.text for t in cut_texts] == ["line 2", "line 3", "line 4", "line 5"]   # overlapping shots 3..5
+    assert window((shots, texts), 20, 30) == ([], [])
+    cache = MovieCache(budget_bytes=2 * size_of(shots, texts) + 10)
+    for key in (("a", "r1"), ("b", "r1"), ("c", "r1")):
+        cache.put(key, shots, texts)
+    assert cache.get(("a", "r1")) is None and cache.get(("c", "r1")) is not None      # least recent left
+    assert cache.get(("c", "r2")) is None                                             # another run: a miss
+    assert cache.used <= cache.budget
+    MovieCache(0).put(("a", "r"), shots, texts)                                      # budget 0: nothing kept

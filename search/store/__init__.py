@@ -35,7 +35,7 @@ def open_store(library: str | Path, *, create: bool = False, backend: str | None
     from search.store.elastic import ElasticsearchStore
 
     store = ElasticsearchStore(library, url=cfg.es_url, prefix=cfg.es_prefix, create=create, shards=cfg.es_shards,
-                               replicas=cfg.es_replicas, quantization=cfg.es_vectors)
+                               replicas=cfg.es_replicas, quantization=cfg.es_vectors, cache_mb=cfg.es_cache_mb)
     if create:
         remember(library, cfg)
     return store

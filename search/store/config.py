@@ -23,11 +23,12 @@ class BackendConfig:
     es_shards: int = 1
     es_replicas: int = 0
     es_vectors: str = "int8_hnsw"
+    es_cache_mb: int = 256      # movies kept in memory by a serving process (0: off)
 
 
 _ENV = {"backend": "CINESEARCH_BACKEND", "es_url": "CINESEARCH_ES_URL", "es_prefix": "CINESEARCH_ES_PREFIX",
         "es_shards": "CINESEARCH_ES_SHARDS", "es_replicas": "CINESEARCH_ES_REPLICAS",
-        "es_vectors": "CINESEARCH_ES_VECTORS"}
+        "es_vectors": "CINESEARCH_ES_VECTORS", "es_cache_mb": "CINESEARCH_ES_CACHE_MB"}
 
 
 def saved(library: Path) -> BackendConfig | None:

@@ -32,6 +32,7 @@ import orjson
 from search.store import es_schema as S
 from search.store.base import Retrieval, Store, StoreError, StoreUnavailable
 from search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
+from search.store.movie_cache import MovieCache, window
 from search.store.records import (
     Character,
     CheckReport,
@@ -55,6 +56,7 @@ MAX_CANDIDATES = 10_000        # Elasticsearch's ceiling for knn.num_candidates
 HIT_FIELDS = ["responses.hits.hits._id", "responses.hits.hits._source", "responses.hits.hits._score",
               "responses.error", "responses.took"]   # what the client parses of an _msearch answer ("took": every
 # response keeps its place in the list even when it has no hits)
+WHOLE_MOVIE_TEXTS = 4000       # movies read whole into the movie cache (larger ones: window by window)
 SEEN_MAX = 20_000              # search hits kept for the lookups that follow them
 # what search hits carry: enough for the engine's lookups of them (no vectors)
 HIT_SOURCE: dict[str, Any] = {"texts": {"excludes": ["vectors"]}, "shots": ["movie_id", "run", "idx"],
@@ -89,7 +91,8 @@ class ElasticsearchStore(Store):
     backend = "elasticsearch"
 
     def __init__(self, root: Path, *, url: str, prefix: str = "cinesearch", create: bool = False,
-                 shards: int = 1, replicas: int = 0, quantization: str = "int8_hnsw", timeout: float = 30.0):
+                 shards: int = 1, replicas: int = 0, quantization: str = "int8_hnsw", timeout: float = 30.0,
+                 cache_mb: int = 256):
         from elasticsearch import Elasticsearch
         from elasticsearch.serializer import OrjsonSerializer
 
@@ -106,6 +109,7 @@ class ElasticsearchStore(Store):
         self._live_cache: tuple[int, dict[str, Movie]] | None = None
         self._committed: tuple[str, str] | None = None   # (movie, run) of the last commit this process made
         self._seen: dict[tuple[str, int], dict[str, Any]] = {}   # (index, row id) -> source of a recent hit
+        self._cache = MovieCache(cache_mb << 20)
         self._open(create)
 
     # -- setup -------------------------------------------------------------------------------
@@ -279,37 +283,64 @@ class ElasticsearchStore(Store):
 
     @_guarded
     def read_windows(self, windows: list[tuple[str, int, int]]) -> list[tuple[list[Shot], list[TextSegment]]]:
-        """Every window's shots and texts in one `_msearch` (a window larger than a page is read
-        page by page after it)."""
-        searches: list[dict[str, Any]] = []
+        """Every window of a query in at most one `_msearch`. Movies of up to WHOLE_MOVIE_TEXTS texts
+        are read whole and kept in the movie cache (CINESEARCH_ES_CACHE_MB), so later windows of
+        them cost no round trip; larger ones, or all with the cache off, are read window by window."""
+        movies = self._movies()
         runs = [self._run(movie_id) for movie_id, _, _ in windows]
+        reads: dict[tuple[str, str, int, int | None], None] = {}
         for (movie_id, first, last), run in zip(windows, runs, strict=True):
-            own = [{"term": {"movie_id": movie_id}}, {"term": {"run": run or ""}}]
-            shots_q = {"bool": {"filter": [*own, {"range": {"idx": {"gte": first, "lte": last}}}]}}
-            texts_q = {"bool": {"filter": [*own, {"range": {"first_shot": {"lte": last}}},
-                                           {"range": {"last_shot": {"gte": first}}}]}}
-            searches += [{"index": self.alias("shots")}, {"query": shots_q, "sort": [{"n": "asc"}], "size": PAGE,
-                                                          "_source": {"excludes": ["vectors.appearance_*"]},
-                                                          "track_total_hits": False},
-                         {"index": self.alias("texts")}, {"query": texts_q, "sort": [{"n": "asc"}], "size": PAGE,
-                                                          "track_total_hits": False}]
-        answers = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)["responses"] if searches else []
+            if run is None or self._cache.get((movie_id, run)) is not None:
+                continue
+            m = movies.get(movie_id)
+            whole = self._cache.budget > 0 and m is not None and m.n_texts <= WHOLE_MOVIE_TEXTS
+            reads[(movie_id, run, 0, None) if whole else (movie_id, run, first, last)] = None
+        fetched = self._read_ranges(list(reads))
+        for (movie_id, run, _, last), entry in fetched.items():
+            if last is None:
+                self._cache.put((movie_id, run), *entry)
         out: list[tuple[list[Shot], list[TextSegment]]] = []
-        for w, (movie_id, first, last) in enumerate(windows):
-            shots_a, texts_a = answers[2 * w], answers[2 * w + 1]
+        for (movie_id, first, last), run in zip(windows, runs, strict=True):
+            entry = None if run is None else (self._cache.get((movie_id, run)) or
+                                              fetched.get((movie_id, run, 0, None)))
+            if entry is not None:
+                out.append(window(entry, first, last))
+            else:
+                out.append(fetched.get((movie_id, run or "", first, last), ([], [])))
+        return out
+
+    def _read_ranges(self, ranges: list[tuple[str, str, int, int | None]]
+                     ) -> dict[tuple[str, str, int, int | None], tuple[list[Shot], list[TextSegment]]]:
+        """Shots (no appearance vectors) and texts (with vectors) of (movie, run, first, last|None)
+        ranges, in one `_msearch`; a range larger than a page is read page by page after it."""
+        searches: list[dict[str, Any]] = []
+        for movie_id, run, first, last in ranges:
+            own = [{"term": {"movie_id": movie_id}}, {"term": {"run": run}}]
+            shot_range = [] if last is None else [{"range": {"idx": {"gte": first, "lte": last}}}]
+            text_range = [] if last is None else [{"range": {"first_shot": {"lte": last}}},
+                                                  {"range": {"last_shot": {"gte": first}}}]
+            common = {"sort": [{"n": "asc"}], "size": PAGE, "track_total_hits": False}
+            searches += [{"index": self.alias("shots")},
+                         {"query": {"bool": {"filter": own + shot_range}}, **common,
+                          "_source": {"excludes": ["vectors.appearance_*"]}},
+                         {"index": self.alias("texts")}, {"query": {"bool": {"filter": own + text_range}}, **common}]
+        answers = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)["responses"] if searches else []
+        out = {}
+        for r, key in enumerate(ranges):
+            shots_a, texts_a = answers[2 * r], answers[2 * r + 1]
             for a in (shots_a, texts_a):
                 if "error" in a:
                     raise StoreError(f"Elasticsearch refused a search: {_reason(a)}")
-            if runs[w] is None:
-                out.append(([], []))
-                continue
+            movie_id, run, first, last = key
             if len(_hits(shots_a)) >= PAGE or len(_hits(texts_a)) >= PAGE:
-                out.append(super().read_windows([(movie_id, first, last)])[0])
+                shots = self.get_shots(movie_id, first, last, appearance=False)
+                texts = self.get_texts(movie_id, vectors=True, first_shot=first, last_shot=last) if shots else []
+                out[key] = (shots, texts)
                 continue
             shots = [_shot(h["_source"] | {"_rid": int(h["_id"])}) for h in _hits(shots_a)]
             docs = [h["_source"] | {"_rid": int(h["_id"])} for h in _hits(texts_a)]
             docs.sort(key=lambda d: (d.get("start") is None, d.get("start") or 0.0, d["n"]))
-            out.append((shots, [_text(d, True) for d in docs] if shots else []))
+            out[key] = (shots, [_text(d, True) for d in docs] if shots else [])
         return out
 
     @_guarded
