@@ -197,12 +197,7 @@ def web_library(tmp_path_factory, media, backend):
 
     root = tmp_path_factory.mktemp("web")
     summit = mb.cast_folder(root)
-    story = root / "story"
-    story.mkdir()
-    os.link(mb.story_movie(), story / "story.mp4")
-    mb.write_srt(story / "story.en.srt", mb.STORY_CUES)
-    (story / "movie.json").write_text(json.dumps({"title": "The Lighthouse Story", "genres": ["Drama"],
-                                                  "subtitles": ["story.en.srt"]}))
+    story = mb.story_folder(root, "The Lighthouse Story")
     lib = root / "library"
     result = run_cli("index", str(summit), str(story), "--no-progress", *backend.args(), library=lib)
     assert result.code == 0, result.err

@@ -5,6 +5,8 @@ All commands are argument lists (no shell). Outputs are cached next to the fixtu
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -247,11 +249,20 @@ def cast_movie() -> Path:
     return shot_movie("cast", parts)
 
 
+def story_folder(root: Path, title: str = "Story", name: str = "story") -> Path:
+    """A movie folder: the story film (hard link), its subtitle file, and a movie.json naming both."""
+    folder = root / name
+    folder.mkdir()
+    os.link(story_movie(), folder / "story.mp4")
+    write_srt(folder / "story.en.srt", STORY_CUES)
+    (folder / "movie.json").write_text(json.dumps({"title": title, "genres": ["Drama"],
+                                                   "subtitles": ["story.en.srt"]}))
+    return folder
+
+
 def cast_folder(root: Path) -> Path:
     """The cast film as a movie folder: movie.json with Obama's and Biden's portraits (obama.jpg,
     biden.jpg; the searches use other photos)."""
-    import json
-    import os
     import shutil
 
     folder = root / "summit"

@@ -29,13 +29,7 @@ QUERIES = [
 
 
 def _folders(root: Path) -> list[Path]:
-    story = root / "story"
-    story.mkdir()
-    os.link(mb.story_movie(), story / "story.mp4")
-    mb.write_srt(story / "story.en.srt", mb.STORY_CUES)
-    (story / "movie.json").write_text(json.dumps({"title": "Story", "genres": ["Drama"],
-                                                  "subtitles": ["story.en.srt"]}))
-    return [story, mb.cast_folder(root)]
+    return [mb.story_folder(root), mb.cast_folder(root)]
 
 
 def _top(lib: Path, args: list[str], *backend: str, k: int = 5) -> list[tuple]:
