@@ -44,6 +44,7 @@ from indexer.fingerprint import PIPELINE_VERSION, file_hash
 from indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
 from indexer.media import FramePlan, MediaInfo, iter_frames, probe
 from indexer.movie_spec import MovieSpec
+from indexer.onscreen_text import respace
 from indexer.scenes import SceneParams, group_scenes
 from indexer.shot_detectors import ContentShotDetector, DetectorOutput, FrameStats, TransNetShotDetector
 from indexer.speech import transcribe
@@ -55,10 +56,11 @@ from models.clip import clip_identity
 from models.faces import cnn_usable
 from models.registry import ModelUnavailable, notice_once, optional, resolve
 from models.text_embed import load_text_embedder
+from models.words import load_segmenter
 from search.store import Character, FaceTrack, Keyframe, Movie, MovieBundle, Scene, Shot, Store, TextSegment
 
 T = TypeVar("T")
-LAYER_VERSIONS = {"shots": "3", "vision": "1", "clip": "1", "faces": "1", "speech": "2", "text": "2"}
+LAYER_VERSIONS = {"shots": "3", "vision": "1", "clip": "1", "faces": "1", "speech": "2", "text": "3"}
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,8 @@ class Indexer:
         side = sorted(f"{f.name}:{file_hash(f)}" for f in spec.side_files())
         faces = _h("faces", LAYER_VERSIONS["faces"], shots, p.face_fps, p.face_height, p.face_upsample, self._cnn,
                    vision if p.faces_where_people else "") if _available("dlib-faces") else "off"
-        text = _h("text", LAYER_VERSIONS["text"], shots, vision, clip, speech, faces, _available("minilm"), *side)
+        text = _h("text", LAYER_VERSIONS["text"], shots, vision, clip, speech, faces, _available("minilm"),
+                  _available("wordsegment"), *side)
         return {"shots": shots, "vision": vision, "clip": clip, "faces": faces, "speech": speech, "text": text}
 
     # -- public --------------------------------------------------------------------------------
@@ -472,13 +475,17 @@ class Indexer:
             shot.appearance = np.asarray(v.appearance if v.appearance is not None else layer.colour[i], np.float32)
             shot.visual = None if visual is None else visual[i]
         texts: list[TextSegment] = [*cues, *transcript]
+        words = optional("wordsegment", load_segmenter) if any(v.ocr for v in vision) else None
         for shot, v in zip(shots, vision, strict=True):
             if v.concepts:
                 texts.append(TextSegment("concepts", "vision", shot.start, shot.end, v.concepts,
                                          extra={"labels": v.labels, "objects": v.objects}))
             for r in v.ocr:
-                texts.append(TextSegment("ocr", "rapidocr", shot.start, shot.end, r["text"],
-                                         extra={"time": r["time"], "box": r["box"], "score": r["score"]}))
+                extra = {"time": r["time"], "box": r["box"], "score": r["score"]}
+                shown = respace(r["text"], words.segment, words.known) if words is not None else r["text"]
+                if shown != r["text"]:
+                    extra["read"] = r["text"]      # as the recogniser read it (the vision layer's output)
+                texts.append(TextSegment("ocr", "rapidocr", shot.start, shot.end, shown, extra=extra))
         texts = attach_timed(texts, shots)
         feats = np.stack([s.appearance for s in shots]) if shots else np.zeros((0, 1), np.float32)
         scene_ranges = group_scenes(feats, self.profile.scenes, joined=dialogue_gaps(texts))
@@ -656,7 +663,7 @@ def _vision_from_store(shots: list[Shot], texts: list[TextSegment]) -> list[Shot
             v.labels = [tuple(x) for x in t.extra.get("labels", [])]
             v.objects = dict(t.extra.get("objects", {}))
         elif t.kind == "ocr":
-            v.ocr.append({"text": t.text, **{k: t.extra.get(k) for k in ("score", "time", "box")}})
+            v.ocr.append({"text": t.extra.get("read", t.text), **{k: t.extra.get(k) for k in ("score", "time", "box")}})
     return out
 
 

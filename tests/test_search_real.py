@@ -68,6 +68,16 @@ def test_the_burned_in_text_finds_its_shot_first(story_library, cli):
     assert any(w.get("kind") == "ocr" for w in top["why"])
 
 
+def test_a_word_of_the_burned_in_text_is_found_by_keyword(story_library, cli):
+    """The recogniser reads the caption without its spaces; the indexer splits it into words again,
+    so BM25 finds the caption's shot by any one of them."""
+    for movie in ("subs", "speech"):
+        top = _search(cli, story_library, "lighthouse", "--movie", movie)[0]
+        assert iou((top["start"], top["end"]), CAPTION_SHOT) >= 0.5, top
+        assert {"modality": "bm25", "kind": "ocr"}.items() <= next(
+            w for w in top["why"] if w.get("modality") == "bm25").items(), top["why"]
+
+
 def test_a_paragraph_localizes_each_sentence_in_order(story_library, cli):
     paragraph = ("A dog is waiting beside a bike. Kites are dancing over the sand. "
                  "Then someone asks for the blue umbrella to be brought to the station.")

@@ -8,7 +8,7 @@ import pytest
 
 from indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
 from indexer.concepts import concepts_text, group_word, shot_labels, shot_objects
-from indexer.onscreen_text import Reading, dedupe
+from indexer.onscreen_text import Reading, dedupe, respace
 from indexer.story_text import script_units, split_sentences, synopsis_units
 from models.speech import Word, sentence_segments
 from search.store.vectors import IndexPolicy, VectorIndex
@@ -35,6 +35,47 @@ def test_ocr_readings_are_deduplicated_keeping_the_best_read():
                    Reading("Meet me at the lighthouse", 0.97, 2.0, box), Reading("EXIT", 0.9, 3.0, box)])
     assert [r.text for r in kept] == ["Meet me at the lighthouse", "EXIT"]
     assert kept[0].time == 1.0   # first seen
+
+
+def _toy_segmenter(vocab: set[str]):
+    """Greedy longest-prefix split over a toy vocabulary; an unknown remainder comes back whole, as
+    wordsegment returns it."""
+    def segment(run: str) -> list[str]:
+        run, out = run.lower(), []
+        while run:
+            cut = next((k for k in range(len(run), 0, -1) if run[:k] in vocab), None)
+            if cut is None:
+                return [*out, run]
+            out.append(run[:cut])
+            run = run[cut:]
+        return out
+    return segment, lambda w: w.lower() in vocab
+
+
+def test_ocr_runs_are_respaced_keeping_the_reading_letters_and_case():
+    segment, known = _toy_segmenter({"meet", "me", "at", "the", "lighthouse", "exit", "only", "b", "x", "a", "go"})
+    assert respace("MEETMEATTHELIGHTHOUSE", segment, known) == "MEET ME AT THE LIGHTHOUSE"
+    assert respace("ExitOnly, Meetme!", segment, known, min_run=4) == "Exit Only, Meet me!"   # punctuation kept
+    assert respace("Meetme", segment, known) == "Meet me"
+    assert respace("Meetme", segment, known, min_run=7) == "Meetme"      # short runs stay as read
+    assert respace("THELIGHTHOUSEKOWALSKI", segment, known) == "THELIGHTHOUSEKOWALSKI"   # an unknown piece
+    assert respace("EXITBEXIT", segment, known) == "EXITBEXIT"           # a stray letter is no word
+    assert respace("AGOAGOAGO", segment, known) == "A GO A GO A GO"      # "a" and "i" are words
+    assert respace("123456789 Été", segment, known) == "123456789 Été"   # digits and non-ASCII untouched
+    assert respace("", segment, known) == ""
+
+
+def test_real_word_counts_split_ocr_runs_read_without_spaces():
+    """wordsegment's counts (shipped in the package) on runs that PP-OCR recognisers really return."""
+    from models.words import load_segmenter
+
+    words = load_segmenter()
+    assert respace("MEETMEATTHELIGHTHOUSE", words.segment, words.known) == "MEET ME AT THE LIGHTHOUSE"
+    assert respace("Millionsofdollarsandsharesexceptpersharedata", words.segment, words.known) == \
+        "Millions of dollars and shares except per share data"
+    assert respace("KNOCKEDDOWN WAVECADET", words.segment, words.known) == "KNOCKED DOWN WAVE CADET"
+    for kept in ("LIGHTHOUSE", "SOMETIMES", "Manchester", "Xzqvwp", "B2B", "www.example.com"):
+        assert respace(kept, words.segment, words.known) == kept
 
 
 def test_story_text_units():
