@@ -24,6 +24,7 @@ from search.cast import CastHit, CastSearch
 from search.fusion import FusionWeights, ranked, rrf
 from search.movie_view import TIMED_KINDS, MovieView, ViewCache
 from search.query import Query, keywords
+from search.similar import SimilarShots
 from search.store import Movie, Retrieval, Store, TextSegment
 from search.tags import TagIndex
 
@@ -123,6 +124,7 @@ class SearchEngine:
         self.views = ViewCache(store)
         self.tags = TagIndex(store)
         self.cast = CastSearch(store)
+        self.similar_shots = SimilarShots(store)
         self._movies: dict[str, Movie] | None = None
         self._movies_gen: int | None = None
 
@@ -162,6 +164,38 @@ class SearchEngine:
                              "found by the lines that name them")
         return {"query": q.as_dict(), "results": [c.as_dict() for c in clips[:limit]], "notes": notes,
                 "took_ms": round((time.perf_counter() - t0) * 1000, 1)}
+
+    def similar(self, movie_id: str, shot: int, limit: int = 10, movies: list[str] | None = None) -> dict[str, Any]:
+        """More like this: the shots that look like shot `shot` of `movie_id` (raises
+        search.similar.ShotNotFound when there is no such shot), in `movies` only when given."""
+        t0 = time.perf_counter()
+        known = self.movies()
+        allowed = {m for m in movies if m in known} if movies else None
+        example, found = self.similar_shots.neighbours(movie_id, shot, self.weights.as_dict(), limit, allowed)
+        notes = [] if example.visual is not None else \
+            ["compared by appearance only (no CLIP vector for this shot; see README, Models)"]
+        self.views.prefetch([(known[m], i, i) for (m, i) in (n.key for n in found) if m in known])
+        clips: list[Clip] = []
+        for n in found:
+            mid, idx = n.key
+            view = self.views.get(known[mid], idx, idx) if mid in known else None
+            if view is None or not view.shots:
+                continue
+            s = view.shots[0]
+            why: list[dict[str, Any]] = [{"modality": m, "score": round(c, 4), "like": [movie_id, example.index]}
+                                         for m, c in sorted(n.cosines.items(), key=lambda mc: -mc[1])]
+            shows = next((t.text for t in view.texts if t.kind == "concepts" and t.first_shot == idx), None)
+            if shows:
+                why[0]["shows"] = shows
+            kf = s.keyframes
+            clips.append(Clip(mid, view.movie.title, s.start, s.end, n.score, (idx, idx),
+                              kf[len(kf) // 2].path if kf else None, why))
+        kf = example.keyframes
+        like = {"movie_id": movie_id, "title": known[movie_id].title, "shot": example.index,
+                "start": round(example.start, 3), "end": round(example.end, 3),
+                "thumbnail": kf[len(kf) // 2].path if kf else None}
+        return {"query": {"like": like, "movies": sorted(allowed or [])}, "results": [c.as_dict() for c in clips],
+                "notes": notes, "took_ms": round((time.perf_counter() - t0) * 1000, 1)}
 
     # -- filters -----------------------------------------------------------------------------
     def _allowed_movies(self, q: Query) -> set[str] | None:

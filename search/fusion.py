@@ -22,9 +22,11 @@ class FusionWeights:
     bm25: float = 0.8      # keywords over the same texts
     visual: float = 1.0    # CLIP text vector against shot images (when CLIP is present)
     tag: float = 1.0       # learned shot-level tag responses
+    appearance: float = 0.7   # EfficientNet feature of a shot against another's ("more like this")
 
     def as_dict(self) -> dict[str, float]:
-        return {"text": self.text, "bm25": self.bm25, "visual": self.visual, "tag": self.tag}
+        return {"text": self.text, "bm25": self.bm25, "visual": self.visual, "tag": self.tag,
+                "appearance": self.appearance}
 
     @classmethod
     def from_env(cls, spec: str | None = None) -> FusionWeights:

@@ -89,3 +89,24 @@ def test_movie_page_shows_timeline_and_cast(page, server):
     page.click("text=Biden")
     page.wait_for_selector(".clip")
     assert "cast=Biden" in page.url
+
+
+def test_more_like_this_from_the_timeline_finds_the_same_clip_in_the_other_film(page, server):
+    """The story film's city shot, from its timeline: the cast film's city shot comes first."""
+    a, _ = next((a, b) for src, a, b, _ in mb.story_spans() if src == "cityCC0.mpg")
+    page.goto(server + "/movie/story")
+    starts = [float(x) for x in page.locator(".timeline .shot").evaluate_all("els => els.map(e => e.dataset.start)")]
+    index = max(i for i, s in enumerate(starts) if s <= a + 0.5)
+    shot = page.locator(".timeline .shot").nth(index)
+    shot.locator("a.more").click()
+    page.wait_for_selector(".like")
+    assert f"/similar/story/{index}" in page.url
+    page.screenshot(path=str(SHOTS / "more-like-this.png"), full_page=True)
+    first = page.locator(".clip").first
+    assert first.locator(".title").inner_text() == "Summit"
+    start = 3.0 + 2.5 * 3                     # the city clip's place in the cast film (CAST_SHOTS)
+    mid = (float(first.get_attribute("data-start")) + float(first.get_attribute("data-end"))) / 2
+    assert start <= mid < start + 3.0, mid
+    first.locator("a.more").click()          # and on from a result
+    page.wait_for_selector(".like")
+    assert "/similar/summit/" in page.url

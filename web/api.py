@@ -144,6 +144,40 @@ def scenes(movie_id: str):
         return jsonify([s.as_dict() for s in lib.store.get_scenes(movie_id)])
 
 
+def similar_args(args) -> tuple[int, list[str]]:
+    """The limit and movie filter of a "more like this" request (shared with the pages)."""
+    try:
+        limit = int(args.get("limit", 20))
+    except ValueError:
+        raise BadRequest("limit must be a whole number") from None
+    if not 1 <= limit <= 100:
+        raise BadRequest(f"limit must be between 1 and 100, not {limit}")
+    movies = [m for m in args.getlist("movie") if m]
+    lib = library()
+    with lib.lock:
+        unknown = [m for m in movies if lib.store.get_movie(m) is None]
+    if unknown:
+        raise NotFound(f"no movie {unknown[0]!r}")
+    return limit, movies
+
+
+def run_similar(movie_id: str, shot: int, limit: int, movies: list[str]) -> dict:
+    from search.similar import ShotNotFound
+
+    lib = library()
+    with lib.lock:
+        try:
+            return lib.engine.similar(movie_id, shot, limit=limit, movies=movies)
+        except ShotNotFound as exc:
+            raise NotFound(str(exc)) from None
+
+
+@api.get("/movies/<movie_id>/shots/<int(signed=True):shot>/similar")
+def similar(movie_id: str, shot: int):
+    limit, movies = similar_args(request.args)
+    return jsonify(run_similar(movie_id, shot, limit, movies))
+
+
 @api.get("/openapi.json")
 def openapi():
     filters = [{"name": "tags", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
@@ -180,6 +214,11 @@ def openapi():
                                                      "responses": {"200": {"description": "shots"}, "404": error}}},
             "/api/movies/{movie_id}/scenes": {"get": {"parameters": movie_id,
                                                       "responses": {"200": {"description": "scenes"}, "404": error}}},
+            "/api/movies/{movie_id}/shots/{shot}/similar": {"get": {
+                "summary": "more like this: the shots that look like this one",
+                "parameters": [*movie_id, {"name": "shot", "in": "path", "required": True,
+                                           "schema": {"type": "integer", "minimum": 0}}, *filters[2:]],
+                "responses": {"200": results, "400": error, "404": error}}},
         },
         "components": {"schemas": {
             "Error": {"type": "object", "properties": {"error": {"type": "string"}}},

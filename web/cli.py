@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--face", type=Path, help="a face photo: every appearance of that person (JPEG, PNG, ...)")
     q.add_argument("--movie", action="append", default=[], metavar="ID", help="only this movie (repeatable)")
     q.add_argument("--limit", type=int, default=10, help="most clips to return (1-100, default 10)")
+    q = sub.add_parser("similar", parents=[common], help="more like this: the shots that look like a given shot",
+                       description="Shots of the whole library that look like shot SHOT of MOVIE_ID (numbers as "
+                                   "'cinesearch shots' lists them), by appearance and, with CLIP, by image.")
+    q.add_argument("movie_id", metavar="MOVIE_ID")
+    q.add_argument("shot", type=int, metavar="SHOT")
+    q.add_argument("--movie", action="append", default=[], metavar="ID", help="only in this movie (repeatable)")
+    q.add_argument("--limit", type=int, default=10, help="most shots to return (1-100, default 10)")
     q = sub.add_parser("serve", parents=[common], help="serve the search page and the JSON API")
     q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     q.add_argument("--port", type=int, default=8000)
@@ -103,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, StoreError, UsageError) as exc:
         print(f"cinesearch: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:   # the reader of stdout went away (`| head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("cinesearch: interrupted (rerun to resume)", file=sys.stderr)
         return 130
@@ -311,6 +321,12 @@ def cmd_search(args) -> int:
         answer = SearchEngine(store).search(query, limit=args.limit, face=face)
     finally:
         store.close()
+    _emit_clips(args, answer)
+    return EXIT_OK
+
+
+def _emit_clips(args, answer: dict) -> None:
+    """A search answer: notices on stderr, then the clips (ranked, with why) or the JSON."""
     for note in answer["notes"]:
         print(f"cinesearch: notice: {note}", file=sys.stderr)
     lines = []
@@ -320,10 +336,31 @@ def cmd_search(args) -> int:
         for part in r.get("focus", []):
             lines.append(f"      {_fmt_time(part['start'])} - {_fmt_time(part['end'])}  \"{part['sentence'][:70]}\"")
         for w in r["why"][:3]:
-            what = w.get("text") or w.get("tag") or w.get("who") or ", ".join(w.get("names", [])) or ""
+            what = w.get("text") or w.get("shows") or w.get("tag") or w.get("who") or \
+                ", ".join(w.get("names", [])) or ""
             kind = f"{w['modality']}/{w['kind']}" if w.get("kind") else w["modality"]
             lines.append(f"      why: {kind} {w['score']:.3f}  {what[:80]}")
     _emit(args, answer, "\n".join(lines) if lines else "no clips found")
+
+
+def cmd_similar(args) -> int:
+    from search.engine import SearchEngine
+    from search.similar import ShotNotFound
+
+    if not 1 <= args.limit <= 100:
+        raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
+    store = _open(args)
+    try:
+        unknown = [m for m in args.movie if store.get_movie(m) is None]
+        if unknown:
+            raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
+        try:
+            answer = SearchEngine(store).similar(args.movie_id, args.shot, limit=args.limit, movies=args.movie)
+        except ShotNotFound as exc:
+            raise UsageError(f"{exc} in {store.root}") from None
+    finally:
+        store.close()
+    _emit_clips(args, answer)
     return EXIT_OK
 
 
@@ -402,7 +439,7 @@ def cmd_migrate(args) -> int:
 
 
 COMMANDS = {"migrate": cmd_migrate, "index": cmd_index, "movies": cmd_movies, "shots": cmd_shots, "scenes": cmd_scenes,
-            "search": cmd_search, "remove": cmd_remove, "check": cmd_check, "serve": cmd_serve}
+            "search": cmd_search, "similar": cmd_similar, "remove": cmd_remove, "check": cmd_check, "serve": cmd_serve}
 
 
 if __name__ == "__main__":

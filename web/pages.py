@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, request, send_file
 from markupsafe import Markup, escape
 
-from web.api import BadRequest, NotFound, face_from_upload, run_search, search_args
+from web.api import BadRequest, NotFound, face_from_upload, run_search, run_similar, search_args, similar_args
 from web.app import library
 
 pages = Blueprint("pages", __name__)
@@ -47,7 +47,7 @@ def highlight(text: str, words: list[str]) -> Markup:
 def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None):
     from search.query import keywords
 
-    words = keywords(answer["query"]["text"]) if answer and answer["query"]["text"] else []
+    words = keywords(answer["query"]["text"]) if answer and answer["query"].get("text") else []
     return render_template("search.html", answer=answer, error=error, words=words, face_note=face_note,
                            args=request.values, **_suggestions()), status
 
@@ -71,6 +71,17 @@ def face():
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
     return _render(run_search(query, limit, face=vector), None, face_note=note)
+
+
+@pages.get("/similar/<movie_id>/<int:shot>")
+def similar(movie_id: str, shot: int):
+    """More like this: the shots that look like one shot, as a results page."""
+    try:
+        limit, movies = similar_args(request.args)
+        answer = run_similar(movie_id, shot, limit, movies)
+    except (BadRequest, NotFound) as exc:
+        return _render(None, str(exc), exc.status)
+    return _render(answer, None)
 
 
 @pages.get("/movie/<movie_id>")
