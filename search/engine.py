@@ -171,24 +171,24 @@ class SearchEngine:
         t0 = time.perf_counter()
         known = self.movies()
         allowed = {m for m in movies if m in known} if movies else None
-        example, found = self.similar_shots.neighbours(movie_id, shot, self.weights.as_dict(), limit, allowed)
+        example, found = self.similar_shots.neighbours(known.get(movie_id), movie_id, shot, self.weights.as_dict(),
+                                                       limit, allowed)
         notes = [] if example.visual is not None else \
             ["compared by appearance only (no CLIP vector for this shot; see README, Models)"]
-        self.views.prefetch([(known[m], i, i) for (m, i) in (n.key for n in found) if m in known])
+        cards = self.store.describe_shots([n.key for n in found])
         clips: list[Clip] = []
         for n in found:
             mid, idx = n.key
-            view = self.views.get(known[mid], idx, idx) if mid in known else None
-            if view is None or not view.shots:
+            if n.key not in cards or mid not in known:
                 continue
-            s = view.shots[0]
+            s, texts = cards[n.key]
             why: list[dict[str, Any]] = [{"modality": m, "score": round(c, 4), "like": [movie_id, example.index]}
                                          for m, c in sorted(n.cosines.items(), key=lambda mc: -mc[1])]
-            shows = next((t.text for t in view.texts if t.kind == "concepts" and t.first_shot == idx), None)
+            shows = next((t.text for t in texts if t.kind == "concepts"), None)
             if shows:
                 why[0]["shows"] = shows
             kf = s.keyframes
-            clips.append(Clip(mid, view.movie.title, s.start, s.end, n.score, (idx, idx),
+            clips.append(Clip(mid, known[mid].title, s.start, s.end, n.score, (idx, idx),
                               kf[len(kf) // 2].path if kf else None, why))
         kf = example.keyframes
         like = {"movie_id": movie_id, "title": known[movie_id].title, "shot": example.index,

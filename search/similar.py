@@ -15,7 +15,7 @@ from typing import TypeVar
 import numpy as np
 
 from search.fusion import RRF_K, ranked, rrf
-from search.store import Retrieval, Shot, Store
+from search.store import Movie, Retrieval, Shot, Store
 
 K = TypeVar("K", bound=Hashable)
 
@@ -74,19 +74,19 @@ class SimilarShots:
     def __init__(self, store: Store):
         self.store = store
 
-    def example(self, movie_id: str, shot: int) -> Shot:
-        if self.store.get_movie(movie_id) is None:
+    def example(self, movie: Movie | None, movie_id: str, shot: int) -> Shot:
+        """Shot `shot` of `movie` (None: no movie of that id), with its vectors."""
+        if movie is None:
             raise ShotNotFound(f"no movie {movie_id!r}")
-        found = self.store.get_shots(movie_id, shot, shot) if shot >= 0 else []
+        found = self.store.get_shots(movie.id, shot, shot) if 0 <= shot < movie.n_shots else []
         if not found:
-            n = self.store.get_movie(movie_id).n_shots
-            raise ShotNotFound(f"movie {movie_id!r} has no shot {shot} (its shots are 0 to {n - 1})")
+            raise ShotNotFound(f"movie {movie.id!r} has no shot {shot} (its shots are 0 to {movie.n_shots - 1})")
         return found[0]
 
-    def neighbours(self, movie_id: str, shot: int, weights: Mapping[str, float], limit: int,
+    def neighbours(self, movie: Movie | None, movie_id: str, shot: int, weights: Mapping[str, float], limit: int,
                    allowed: set[str] | None = None) -> tuple[Shot, list[Neighbour]]:
         """The example shot and its nearest shots, fused over the vectors it has."""
-        ex = self.example(movie_id, shot)
+        ex = self.example(movie, movie_id, shot)
         vectors = {"appearance": _unit(ex.appearance), "visual": _unit(ex.visual)}
         asked = [(m, v) for m, v in vectors.items() if v is not None]
         answers = self.store.retrieve([Retrieval(m, NEIGHBOURS_K + 1, vector=v) for m, v in asked])

@@ -139,3 +139,26 @@ def test_keyword_search_follows_every_write_and_removal(tmp_path, new_store):
         assert store.remove_movie("b")
         assert store.text_search(["umbrella"], [], 10) == []
     assert store.check().ok
+
+
+def test_describe_shots_reads_named_shots_of_the_committed_run_with_their_texts(tmp_path, new_store):
+    from search.store import TextSegment
+
+    store = new_store(tmp_path / "lib")
+    with store.writer():
+        for mid in ("a", "b"):
+            bundle = _bundle(mid, n=4)
+            bundle.texts = [TextSegment("concepts", "vision", 1.0, 2.0, f"objects: a kite ({mid})",
+                                        first_shot=1, last_shot=1),
+                            TextSegment("subtitle", "x.srt", 0.5, 2.5, "Across two shots.", first_shot=0, last_shot=2)]
+            store.put_movie(bundle, _stage(store, bundle))
+        bundle = _bundle("a", n=3, fp="f2")                  # "a" re-indexed: 3 shots, no texts
+        store.put_movie(bundle, _stage(store, bundle))
+    cards = store.describe_shots([("b", 1), ("a", 1), ("b", 3), ("a", 3), ("nope", 0), ("b", 1)])
+    assert sorted(cards) == [("a", 1), ("b", 1), ("b", 3)]   # a's shot 3 and its texts went with the old run
+    shot, texts = cards[("b", 1)]
+    assert (shot.index, shot.start, shot.end) == (1, 1.0, 2.0) and shot.keyframes[0].path.endswith("/s1.jpg")
+    assert shot.appearance is None                            # no vectors: a result card does not need them
+    assert sorted(t.text for t in texts) == ["Across two shots.", "objects: a kite (b)"]
+    assert all(t.vector is None for t in texts)
+    assert cards[("a", 1)][1] == [] and [t.text for t in cards[("b", 3)][1]] == []

@@ -128,6 +128,17 @@ class Store(ABC):
             out.append((shots, texts))
         return out
 
+    def describe_shots(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[Shot, list[TextSegment]]]:
+        """Shots named by (movie, index), without vectors, each with the texts placed on it (no
+        vectors): what a result card shows. Keys with no such shot are left out. Backends with a
+        server answer in one round trip; here one key after the other."""
+        out: dict[tuple[str, int], tuple[Shot, list[TextSegment]]] = {}
+        for movie_id, idx in dict.fromkeys(keys):
+            shots = self.get_shots(movie_id, idx, idx, appearance=False)
+            if shots:
+                out[(movie_id, idx)] = (shots[0], self.get_texts(movie_id, first_shot=idx, last_shot=idx))
+        return out
+
     @abstractmethod
     def staging_dir(self, movie_id: str) -> Path:
         """A scratch folder on the library's filesystem for one movie's in-progress work."""

@@ -309,6 +309,35 @@ class ElasticsearchStore(Store):
                 out.append(fetched.get((movie_id, run or "", first, last), ([], [])))
         return out
 
+    @_guarded
+    def describe_shots(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[Shot, list[TextSegment]]]:
+        """One `_msearch`: per key the shot and the texts on it, without vectors (a movie's whole
+        read, as read_windows makes it, would cost far more for scattered single shots)."""
+        wanted = [(m, i, run) for m, i in dict.fromkeys(keys) if (run := self._run(m)) is not None]
+        searches: list[dict[str, Any]] = []
+        for movie_id, idx, run in wanted:
+            own = [{"term": {"movie_id": movie_id}}, {"term": {"run": run}}]
+            searches += [{"index": self.alias("shots")},
+                         {"query": {"bool": {"filter": [*own, {"term": {"idx": idx}}]}}, "size": 1,
+                          "_source": {"excludes": ["vectors"]}, "track_total_hits": False},
+                         {"index": self.alias("texts")},
+                         {"query": {"bool": {"filter": [*own, {"range": {"first_shot": {"lte": idx}}},
+                                                        {"range": {"last_shot": {"gte": idx}}}]}},
+                          "sort": [{"n": "asc"}], "size": 100, "_source": {"excludes": ["vectors"]},
+                          "track_total_hits": False}]
+        answers = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)["responses"] if searches else []
+        out: dict[tuple[str, int], tuple[Shot, list[TextSegment]]] = {}
+        for r, (movie_id, idx, _) in enumerate(wanted):
+            shot_a, texts_a = answers[2 * r], answers[2 * r + 1]
+            for a in (shot_a, texts_a):
+                if "error" in a:
+                    raise StoreError(f"Elasticsearch refused a search: {_reason(a)}")
+            hits = _hits(shot_a)
+            if hits:
+                texts = [_text(h["_source"] | {"_rid": int(h["_id"])}, False) for h in _hits(texts_a)]
+                out[(movie_id, idx)] = (_shot(hits[0]["_source"] | {"_rid": int(hits[0]["_id"])}), texts)
+        return out
+
     def _read_ranges(self, ranges: list[tuple[str, str, int, int | None]]
                      ) -> dict[tuple[str, str, int, int | None], tuple[list[Shot], list[TextSegment]]]:
         """Shots (no appearance vectors) and texts (with vectors) of (movie, run, first, last|None)
