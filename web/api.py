@@ -14,26 +14,36 @@ from web.app import library
 api = Blueprint("api", __name__)
 
 
-def search_args(args) -> tuple[Any, int]:
-    """The query and limit from request arguments (shared with the pages)."""
-    from search.query import QueryError, parse_query
-
+def _limit(args) -> int:
     try:
         limit = int(args.get("limit", 20))
     except ValueError:
         raise BadRequest("limit must be a whole number") from None
     if not 1 <= limit <= 100:
         raise BadRequest(f"limit must be between 1 and 100, not {limit}")
+    return limit
+
+
+def _known_movies(movies: list[str]) -> None:
+    """404 for the first movie filter that names no movie of the library."""
+    lib = library()
+    with lib.lock:   # the catalogue connection is shared by the request threads
+        unknown = [m for m in movies if lib.store.get_movie(m) is None]
+    if unknown:
+        raise NotFound(f"no movie {unknown[0]!r}")
+
+
+def search_args(args) -> tuple[Any, int]:
+    """The query and limit from request arguments (shared with the pages)."""
+    from search.query import QueryError, parse_query
+
+    limit = _limit(args)
     try:
         query = parse_query(args.get("q", ""), tags=[args.get("tags", "")], cast=[args.get("cast", "")],
                             movies=[m for m in args.getlist("movie") if m], allow_empty=request.method == "POST")
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
-    lib = library()
-    with lib.lock:   # the catalogue connection is shared by the request threads
-        unknown = [m for m in query.movies if lib.store.get_movie(m) is None]
-    if unknown:
-        raise NotFound(f"no movie {unknown[0]!r}")
+    _known_movies(query.movies)
     return query, limit
 
 
@@ -146,18 +156,9 @@ def scenes(movie_id: str):
 
 def similar_args(args) -> tuple[int, list[str]]:
     """The limit and movie filter of a "more like this" request (shared with the pages)."""
-    try:
-        limit = int(args.get("limit", 20))
-    except ValueError:
-        raise BadRequest("limit must be a whole number") from None
-    if not 1 <= limit <= 100:
-        raise BadRequest(f"limit must be between 1 and 100, not {limit}")
+    limit = _limit(args)
     movies = [m for m in args.getlist("movie") if m]
-    lib = library()
-    with lib.lock:
-        unknown = [m for m in movies if lib.store.get_movie(m) is None]
-    if unknown:
-        raise NotFound(f"no movie {unknown[0]!r}")
+    _known_movies(movies)
     return limit, movies
 
 
