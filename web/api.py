@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from web.app import library
@@ -98,10 +98,30 @@ def health():
                    shots=sum(m.n_shots for m in movies))
 
 
+def answer_response(answer: dict):
+    """The answer as JSON, or with ?format=edl|otio|csv as a file of selects to download."""
+    fmt = request.args.get("format", "json")
+    if fmt == "json":
+        return jsonify(answer)
+    from web.timeline import FORMATS, ExportError, export, title_of
+
+    lib = library()
+    try:
+        with lib.lock:
+            movies = {m.id: m for m in lib.store.list_movies()}
+        text = export(answer, movies, fmt, title_of(answer))
+    except ExportError as exc:
+        raise BadRequest(f"format: {exc}") from None
+    spec = FORMATS[fmt]
+    resp = Response(text, mimetype=spec.mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="cinesearch-selects{spec.suffix}"'
+    return resp
+
+
 @api.get("/search")
 def search():
     query, limit = search_args(request.args)
-    return jsonify(run_search(query, limit))
+    return answer_response(run_search(query, limit))
 
 
 @api.post("/face-search")
@@ -176,7 +196,7 @@ def run_similar(movie_id: str, shot: int, limit: int, movies: list[str]) -> dict
 @api.get("/movies/<movie_id>/shots/<int(signed=True):shot>/similar")
 def similar(movie_id: str, shot: int):
     limit, movies = similar_args(request.args)
-    return jsonify(run_similar(movie_id, shot, limit, movies))
+    return answer_response(run_similar(movie_id, shot, limit, movies))
 
 
 @api.get("/openapi.json")
@@ -184,7 +204,10 @@ def openapi():
     filters = [{"name": "tags", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
                {"name": "cast", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
                {"name": "movie", "in": "query", "schema": {"type": "string"}},
-               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
+               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+               {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "edl", "otio", "csv"]},
+                "description": "json (default), or the clips as selects to download: a CMX 3600 EDL, an "
+                               "OpenTimelineIO file, a CSV"}]
     def body(what: str, schema: str) -> dict:
         ref = {"$ref": f"#/components/schemas/{schema}"}
         return {"description": what, "content": {"application/json": {"schema": ref}}}

@@ -30,6 +30,9 @@ def _library_default() -> str:
     return os.environ.get("CINESEARCH_LIBRARY") or "library"
 
 
+EXPORT_HELP = "also write the clips as selects: FILE.edl (CMX 3600), FILE.otio (OpenTimelineIO) or FILE.csv"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--library", default=argparse.SUPPRESS,
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--face", type=Path, help="a face photo: every appearance of that person (JPEG, PNG, ...)")
     q.add_argument("--movie", action="append", default=[], metavar="ID", help="only this movie (repeatable)")
     q.add_argument("--limit", type=int, default=10, help="most clips to return (1-100, default 10)")
+    q.add_argument("--export", type=Path, metavar="FILE", help=EXPORT_HELP)
     q = sub.add_parser("similar", parents=[common], help="more like this: the shots that look like a given shot",
                        description="Shots of the whole library that look like shot SHOT of MOVIE_ID (numbers as "
                                    "'cinesearch shots' lists them), by appearance and, with CLIP, by image.")
@@ -75,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("shot", type=int, metavar="SHOT")
     q.add_argument("--movie", action="append", default=[], metavar="ID", help="only in this movie (repeatable)")
     q.add_argument("--limit", type=int, default=10, help="most shots to return (1-100, default 10)")
+    q.add_argument("--export", type=Path, metavar="FILE", help=EXPORT_HELP)
     q = sub.add_parser("serve", parents=[common], help="serve the search page and the JSON API")
     q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     q.add_argument("--port", type=int, default=8000)
@@ -296,6 +301,7 @@ def cmd_search(args) -> int:
 
     if not 1 <= args.limit <= 100:
         raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
+    _check_export(args.export)
     try:
         query = parse_query(args.query, tags=[args.tags], cast=[args.cast], movies=args.movie,
                             allow_empty=args.face is not None)
@@ -319,10 +325,41 @@ def cmd_search(args) -> int:
         if unknown:
             raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
         answer = SearchEngine(store).search(query, limit=args.limit, face=face)
+        _export(args.export, answer, store)
     finally:
         store.close()
     _emit_clips(args, answer)
     return EXIT_OK
+
+
+def _check_export(path: Path | None) -> None:
+    """Refuse an export file of unknown kind, or in a missing folder, before any work is done."""
+    if path is None:
+        return
+    from web.timeline import ExportError, format_for
+
+    try:
+        format_for(path.name)
+    except ExportError as exc:
+        raise UsageError(f"--export: {exc}") from None
+    if not path.parent.is_dir():
+        raise UsageError(f"--export: no folder {str(path.parent)!r}")
+
+
+def _export(path: Path | None, answer: dict, store) -> None:
+    """Write the answer's clips as selects, whole or not at all (a temporary file, then renamed)."""
+    if path is None:
+        return
+    from web.timeline import ExportError, export, title_of
+
+    try:
+        text = export(answer, {m.id: m for m in store.list_movies()}, path.name, title_of(answer))
+    except ExportError as exc:
+        raise UsageError(f"--export: {exc}") from None
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    print(f"cinesearch: wrote {len(answer['results'])} clips to {path}", file=sys.stderr)
 
 
 def _emit_clips(args, answer: dict) -> None:
@@ -349,6 +386,7 @@ def cmd_similar(args) -> int:
 
     if not 1 <= args.limit <= 100:
         raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
+    _check_export(args.export)
     store = _open(args)
     try:
         unknown = [m for m in args.movie if store.get_movie(m) is None]
@@ -358,6 +396,7 @@ def cmd_similar(args) -> int:
             answer = SearchEngine(store).similar(args.movie_id, args.shot, limit=args.limit, movies=args.movie)
         except ShotNotFound as exc:
             raise UsageError(f"{exc} in {store.root}") from None
+        _export(args.export, answer, store)
     finally:
         store.close()
     _emit_clips(args, answer)

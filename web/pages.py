@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from markupsafe import Markup, escape
 
 from web.api import BadRequest, NotFound, face_from_upload, run_search, run_similar, search_args, similar_args
@@ -44,12 +44,20 @@ def highlight(text: str, words: list[str]) -> Markup:
     return Markup(safe)
 
 
-def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None):
+def _export_links(endpoint: str, **values) -> dict[str, str]:
+    """Links that download the same answer as selects (EDL, OTIO, CSV) from the JSON API."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "format"}
+    return {fmt: url_for(endpoint, **values, **args, format=fmt) for fmt in ("edl", "otio", "csv")}
+
+
+def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None,
+            exports: dict[str, str] | None = None):
     from search.query import keywords
 
     words = keywords(answer["query"]["text"]) if answer and answer["query"].get("text") else []
     return render_template("search.html", answer=answer, error=error, words=words, face_note=face_note,
-                           args=request.values, **_suggestions()), status
+                           args=request.values, exports=exports if answer and answer["results"] else None,
+                           **_suggestions()), status
 
 
 @pages.get("/")
@@ -60,7 +68,7 @@ def index():
         query, limit = search_args(request.args)
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
-    return _render(run_search(query, limit), None)
+    return _render(run_search(query, limit), None, exports=_export_links("api.search"))
 
 
 @pages.post("/face")
@@ -81,7 +89,7 @@ def similar(movie_id: str, shot: int):
         answer = run_similar(movie_id, shot, limit, movies)
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
-    return _render(answer, None)
+    return _render(answer, None, exports=_export_links("api.similar", movie_id=movie_id, shot=shot))
 
 
 @pages.get("/movie/<movie_id>")
