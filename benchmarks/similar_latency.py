@@ -15,7 +15,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.store_backends import Library, _es_rss_mib, _stage, _unit  # noqa: E402
+from benchmarks.store_backends import Library, _es_rss_mib, _stage, _unit, start_es_node, stop_es_node  # noqa: E402
 from search.store import open_store  # noqa: E402
 
 LOOKS = 2000
@@ -108,10 +107,7 @@ def main() -> None:
             if backend == "elasticsearch":
                 url = args.es_url
                 if url is None:
-                    node_dir = Path(tempfile.mkdtemp(prefix="cinesearch-es-"))
-                    subprocess.run(["bash", str(ROOT / "deploy/elasticsearch/start.sh"), str(node_dir), "9278",
-                                    "9378", "similar", "node-1"], check=True)
-                    url = "http://127.0.0.1:9278"
+                    url, node_dir = start_es_node(9278, 9378, "similar")
                 options |= {"es_url": url}
             for size in (int(s) for s in args.shots.split(",")):
                 movies = max(1, size // args.per_movie)
@@ -134,9 +130,7 @@ def main() -> None:
                 store.close()
                 shutil.rmtree(work / f"{backend}-{size}", ignore_errors=True)
     finally:
-        if node_dir is not None:
-            subprocess.run(["bash", str(ROOT / "deploy/elasticsearch/stop.sh"), str(node_dir)], check=False)
-            shutil.rmtree(node_dir, ignore_errors=True)
+        stop_es_node(node_dir)
         shutil.rmtree(work, ignore_errors=True)
 
 

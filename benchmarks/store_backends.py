@@ -132,6 +132,21 @@ def end_to_end(store, n: int) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(lat), 1), "p95_ms": round(float(np.percentile(lat, 95)), 1)}
 
 
+def start_es_node(http_port: int, transport_port: int, cluster: str) -> tuple[str, Path]:
+    """A throwaway Elasticsearch node on this machine (deploy/elasticsearch/start.sh): its URL and
+    run folder (hand that to stop_es_node)."""
+    node_dir = Path(tempfile.mkdtemp(prefix="cinesearch-es-"))   # the server's user owns it
+    subprocess.run(["bash", str(ROOT / "deploy/elasticsearch/start.sh"), str(node_dir), str(http_port),
+                    str(transport_port), cluster, "node-1"], check=True)
+    return f"http://127.0.0.1:{http_port}", node_dir
+
+
+def stop_es_node(node_dir: Path | None) -> None:
+    if node_dir is not None:
+        subprocess.run(["bash", str(ROOT / "deploy/elasticsearch/stop.sh"), str(node_dir)], check=False)
+        shutil.rmtree(node_dir, ignore_errors=True)
+
+
 def _es_rss_mib(pidfile: Path) -> float | None:
     try:
         pid = pidfile.read_text().strip()
@@ -165,10 +180,7 @@ def main() -> None:
             if backend == "elasticsearch":
                 url = args.es_url
                 if url is None:
-                    node_dir = Path(tempfile.mkdtemp(prefix="cinesearch-es-"))   # the server's user owns it
-                    subprocess.run(["bash", str(ROOT / "deploy/elasticsearch/start.sh"), str(node_dir), "9277",
-                                    "9377", "bench", "node-1"], check=True)
-                    url = "http://127.0.0.1:9277"
+                    url, node_dir = start_es_node(9277, 9377, "bench")
                 options |= {"es_url": url, "es_prefix": f"bench-{os.getpid()}"}
             store = open_store(work / backend, create=True, **options)
             rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -196,9 +208,7 @@ def main() -> None:
                   f"{size:.0f} MiB{extra}", flush=True)
             store.close()
     finally:
-        if node_dir is not None:
-            subprocess.run(["bash", str(ROOT / "deploy/elasticsearch/stop.sh"), str(node_dir)], check=False)
-            shutil.rmtree(node_dir, ignore_errors=True)
+        stop_es_node(node_dir)
         shutil.rmtree(work, ignore_errors=True)
 
 
