@@ -108,3 +108,21 @@ def test_pages_render_and_escape_what_the_user_typed(client):
     assert client.get("/movie/nope").status_code == 404
     bad = client.get("/", query_string={"q": "a\x07b"})
     assert bad.status_code == 400 and b"control character" in bad.data
+
+
+def test_show_more_raises_the_limit_while_the_answer_fills_it(client):
+    import re
+
+    query = "the president speaks at the summit"
+    every = client.get("/api/search", query_string={"q": query, "limit": 100}).json["results"]
+    assert len(every) >= 3
+    page = client.get("/", query_string={"q": query, "limit": 2}).get_data(as_text=True)
+    assert page.count('class="clip"') == 2
+    link = re.search(r'href="([^"]+)">Show more clips', page)
+    assert link and "limit=22" in link.group(1)
+    more = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert more.count('class="clip"') == min(22, len(every))
+    last = client.get("/", query_string={"q": query, "limit": len(every)}).get_data(as_text=True)
+    assert "Show more clips" not in last                      # nothing more to show
+    like = client.get("/similar/story/0", query_string={"limit": 1}).get_data(as_text=True)
+    assert like.count('class="clip"') == 1 and "/similar/story/0?limit=21" in like

@@ -50,14 +50,26 @@ def _export_links(endpoint: str, **values) -> dict[str, str]:
     return {fmt: url_for(endpoint, **values, **args, format=fmt) for fmt in ("edl", "otio", "csv")}
 
 
+def _more_link(endpoint: str, answer: dict, limit: int, **values) -> str | None:
+    """The same page with 20 more results when there are more (the answer was asked for one more
+    than it shows, and is cut back to `limit` here), up to 100."""
+    if len(answer["results"]) <= limit:
+        return None
+    answer["results"] = answer["results"][:limit]
+    if limit >= 100:
+        return None
+    args = request.args.to_dict(flat=False) | {"limit": [min(100, limit + 20)]}
+    return url_for(endpoint, **values, **args)
+
+
 def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None,
-            exports: dict[str, str] | None = None):
+            exports: dict[str, str] | None = None, more: str | None = None):
     from search.query import keywords
 
     words = keywords(answer["query"]["text"]) if answer and answer["query"].get("text") else []
     return render_template("search.html", answer=answer, error=error, words=words, face_note=face_note,
                            args=request.values, exports=exports if answer and answer["results"] else None,
-                           **_suggestions()), status
+                           more=more, **_suggestions()), status
 
 
 @pages.get("/")
@@ -68,7 +80,8 @@ def index():
         query, limit = search_args(request.args)
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
-    return _render(run_search(query, limit), None, exports=_export_links("api.search"))
+    answer = run_search(query, limit + 1)
+    return _render(answer, None, exports=_export_links("api.search"), more=_more_link("pages.index", answer, limit))
 
 
 @pages.post("/face")
@@ -86,10 +99,11 @@ def similar(movie_id: str, shot: int):
     """More like this: the shots that look like one shot, as a results page."""
     try:
         limit, movies = similar_args(request.args)
-        answer = run_similar(movie_id, shot, limit, movies)
+        answer = run_similar(movie_id, shot, limit + 1, movies)
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
-    return _render(answer, None, exports=_export_links("api.similar", movie_id=movie_id, shot=shot))
+    return _render(answer, None, exports=_export_links("api.similar", movie_id=movie_id, shot=shot),
+                   more=_more_link("pages.similar", answer, limit, movie_id=movie_id, shot=shot))
 
 
 @pages.get("/movie/<movie_id>")
