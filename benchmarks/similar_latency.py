@@ -1,5 +1,5 @@
 """More-like-this latency: p50/p95 of `SearchEngine.similar` (read the example shot, kNN over the
-appearance vectors, id lookups, fusion, the result shots' windows) at library scale, with the recall
+appearance vectors, id lookups, fusion, the result cards' shots and texts) at library scale, with the recall
 at 10 of shots of the example's look (a check that the compressed indexes still find neighbours).
 
     python benchmarks/similar_latency.py [--shots 10000,100000] [--queries 60] [--backends embedded,elasticsearch]

@@ -25,7 +25,7 @@ from search.fusion import FusionWeights, ranked, rrf
 from search.movie_view import TIMED_KINDS, MovieView, ViewCache
 from search.query import Query, keywords
 from search.similar import SimilarShots
-from search.store import Movie, Retrieval, Store, TextSegment
+from search.store import Movie, Retrieval, Shot, Store, TextSegment
 from search.tags import TagIndex
 
 DENSE_K = 200        # nearest texts per sentence from faiss
@@ -187,13 +187,9 @@ class SearchEngine:
             shows = next((t.text for t in texts if t.kind == "concepts"), None)
             if shows:
                 why[0]["shows"] = shows
-            kf = s.keyframes
-            clips.append(Clip(mid, known[mid].title, s.start, s.end, n.score, (idx, idx),
-                              kf[len(kf) // 2].path if kf else None, why))
-        kf = example.keyframes
+            clips.append(Clip(mid, known[mid].title, s.start, s.end, n.score, (idx, idx), _thumbnail(s), why))
         like = {"movie_id": movie_id, "title": known[movie_id].title, "shot": example.index,
-                "start": round(example.start, 3), "end": round(example.end, 3),
-                "thumbnail": kf[len(kf) // 2].path if kf else None}
+                "start": round(example.start, 3), "end": round(example.end, 3), "thumbnail": _thumbnail(example)}
         return {"query": {"like": like, "movies": sorted(allowed or [])}, "results": [c.as_dict() for c in clips],
                 "notes": notes, "took_ms": round((time.perf_counter() - t0) * 1000, 1)}
 
@@ -344,10 +340,8 @@ class SearchEngine:
                   matches: list[tuple[float, float]]) -> Clip:
         shots = view.shots
         start, end = F.tighten((shots[first].start, shots[last].end), matches)
-        kf = shots[(first + last) // 2].keyframes
-        thumb = kf[len(kf) // 2].path if kf else None
         return Clip(view.movie.id, view.movie.title, start, end, score, (first + view.offset, last + view.offset),
-                    thumb, why)
+                    _thumbnail(shots[(first + last) // 2]), why)
 
     def _focus_sentence(self, view: MovieView, raw: np.ndarray, ev: _Evidence) -> list[Clip]:
         values = F.calibrate(raw) - F.THRESHOLD
@@ -410,9 +404,8 @@ class SearchEngine:
             if not view.shots:
                 continue
             shot = view.shots[0]
-            kf = shot.keyframes
             clips.append(Clip(hit.movie_id, view.movie.title, shot.start, shot.end, hit.score, (hit.shot, hit.shot),
-                              kf[len(kf) // 2].path if kf else None, hit.why))
+                              _thumbnail(shot), hit.why))
         return clips[:limit]
 
     def _cast_clips(self, hits: list[CastHit]) -> list[Clip]:
@@ -420,9 +413,8 @@ class SearchEngine:
         out = []
         for h in hits:
             view = self.views.get(movies[h.movie_id], h.shot, h.shot)
-            kf = view.shots[0].keyframes if view.shots else []
             out.append(Clip(h.movie_id, movies[h.movie_id].title, h.start, h.end, h.score, (h.shot, h.shot),
-                            kf[len(kf) // 2].path if kf else None, h.why))
+                            _thumbnail(view.shots[0]) if view.shots else None, h.why))
         return out
 
     def _cast_search(self, cast: list[str], allowed: set[str] | None, limit: int) -> list[Clip]:
@@ -455,6 +447,12 @@ def _cast_names(movie: Movie) -> set[str]:
         if isinstance(entry, dict):
             names |= {str(entry[k]).lower() for k in ("character", "actor") if entry.get(k)}
     return names
+
+
+def _thumbnail(shot: Shot) -> str | None:
+    """A shot's card picture: its middle keyframe."""
+    kf = shot.keyframes
+    return kf[len(kf) // 2].path if kf else None
 
 
 def _why(modality: str, t: TextSegment, score: float) -> dict[str, Any]:

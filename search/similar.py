@@ -8,20 +8,16 @@ which hits become results; `SimilarShots` reads the store."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 
 from search.fusion import RRF_K, ranked, rrf
 from search.store import Movie, Retrieval, Shot, Store
 
-K = TypeVar("K", bound=Hashable)
-
 NEIGHBOURS_K = 200     # nearest shots fetched per modality
 PER_MOVIE = 5          # results one movie may contribute (a long movie should not fill the page)
-MODALITIES = ("appearance", "visual")
 
 
 class ShotNotFound(LookupError):

@@ -299,8 +299,7 @@ def cmd_remove(args) -> int:
 def cmd_search(args) -> int:
     from search.query import QueryError, parse_query
 
-    if not 1 <= args.limit <= 100:
-        raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
+    _check_limit(args.limit)
     _check_export(args.export)
     try:
         query = parse_query(args.query, tags=[args.tags], cast=[args.cast], movies=args.movie,
@@ -321,15 +320,26 @@ def cmd_search(args) -> int:
 
     store = _open(args)
     try:
-        unknown = [m for m in query.movies if store.get_movie(m) is None]
-        if unknown:
-            raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
-        answer = SearchEngine(store).search(query, limit=args.limit, face=face)
-        _export(args.export, answer, store)
+        _check_movies(store, query.movies)
+        engine = SearchEngine(store)
+        answer = engine.search(query, limit=args.limit, face=face)
+        _export(args.export, answer, engine.movies())
     finally:
         store.close()
     _emit_clips(args, answer)
     return EXIT_OK
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= 100:
+        raise UsageError(f"--limit must be between 1 and 100, not {limit}")
+
+
+def _check_movies(store, movies: list[str]) -> None:
+    """Refuse the first --movie that names no movie of the library."""
+    unknown = [m for m in movies if store.get_movie(m) is None]
+    if unknown:
+        raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
 
 
 def _check_export(path: Path | None) -> None:
@@ -346,14 +356,14 @@ def _check_export(path: Path | None) -> None:
         raise UsageError(f"--export: no folder {str(path.parent)!r}")
 
 
-def _export(path: Path | None, answer: dict, store) -> None:
+def _export(path: Path | None, answer: dict, movies: dict) -> None:
     """Write the answer's clips as selects, whole or not at all (a temporary file, then renamed)."""
     if path is None:
         return
-    from web.timeline import ExportError, export, title_of
+    from web.timeline import ExportError, export
 
     try:
-        text = export(answer, {m.id: m for m in store.list_movies()}, path.name, title_of(answer))
+        text = export(answer, movies, path.name)
     except ExportError as exc:
         raise UsageError(f"--export: {exc}") from None
     tmp = path.with_name(f".{path.name}.tmp")
@@ -364,6 +374,8 @@ def _export(path: Path | None, answer: dict, store) -> None:
 
 def _emit_clips(args, answer: dict) -> None:
     """A search answer: notices on stderr, then the clips (ranked, with why) or the JSON."""
+    from web.timeline import what_matched
+
     for note in answer["notes"]:
         print(f"cinesearch: notice: {note}", file=sys.stderr)
     lines = []
@@ -373,8 +385,7 @@ def _emit_clips(args, answer: dict) -> None:
         for part in r.get("focus", []):
             lines.append(f"      {_fmt_time(part['start'])} - {_fmt_time(part['end'])}  \"{part['sentence'][:70]}\"")
         for w in r["why"][:3]:
-            what = w.get("text") or w.get("shows") or w.get("tag") or w.get("who") or \
-                ", ".join(w.get("names", [])) or ""
+            what = what_matched(w)
             kind = f"{w['modality']}/{w['kind']}" if w.get("kind") else w["modality"]
             lines.append(f"      why: {kind} {w['score']:.3f}  {what[:80]}")
     _emit(args, answer, "\n".join(lines) if lines else "no clips found")
@@ -384,19 +395,17 @@ def cmd_similar(args) -> int:
     from search.engine import SearchEngine
     from search.similar import ShotNotFound
 
-    if not 1 <= args.limit <= 100:
-        raise UsageError(f"--limit must be between 1 and 100, not {args.limit}")
+    _check_limit(args.limit)
     _check_export(args.export)
     store = _open(args)
     try:
-        unknown = [m for m in args.movie if store.get_movie(m) is None]
-        if unknown:
-            raise UsageError(f"--movie: no movie {unknown[0]!r} in {store.root}")
+        _check_movies(store, args.movie)
+        engine = SearchEngine(store)
         try:
-            answer = SearchEngine(store).similar(args.movie_id, args.shot, limit=args.limit, movies=args.movie)
+            answer = engine.similar(args.movie_id, args.shot, limit=args.limit, movies=args.movie)
         except ShotNotFound as exc:
             raise UsageError(f"{exc} in {store.root}") from None
-        _export(args.export, answer, store)
+        _export(args.export, answer, engine.movies())
     finally:
         store.close()
     _emit_clips(args, answer)

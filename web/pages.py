@@ -50,12 +50,15 @@ def _export_links(endpoint: str, **values) -> dict[str, str]:
     return {fmt: url_for(endpoint, **values, **args, format=fmt) for fmt in ("edl", "otio", "csv")}
 
 
-def _more_link(endpoint: str, answer: dict, limit: int, **values) -> str | None:
-    """The same page with 20 more results when there are more (the answer was asked for one more
-    than it shows, and is cut back to `limit` here), up to 100."""
-    if len(answer["results"]) <= limit:
-        return None
+def _cut(answer: dict, limit: int) -> bool:
+    """Cut an answer that was asked for `limit` + 1 results back to `limit`; whether there were more."""
+    more = len(answer["results"]) > limit
     answer["results"] = answer["results"][:limit]
+    return more
+
+
+def _more_link(endpoint: str, limit: int, **values) -> str | None:
+    """The same page with 20 more results, up to 100."""
     if limit >= 100:
         return None
     args = request.args.to_dict(flat=False) | {"limit": [min(100, limit + 20)]}
@@ -81,7 +84,8 @@ def index():
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
     answer = run_search(query, limit + 1)
-    return _render(answer, None, exports=_export_links("api.search"), more=_more_link("pages.index", answer, limit))
+    more = _more_link("pages.index", limit) if _cut(answer, limit) else None
+    return _render(answer, None, exports=_export_links("api.search"), more=more)
 
 
 @pages.post("/face")
@@ -102,8 +106,8 @@ def similar(movie_id: str, shot: int):
         answer = run_similar(movie_id, shot, limit + 1, movies)
     except (BadRequest, NotFound) as exc:
         return _render(None, str(exc), exc.status)
-    return _render(answer, None, exports=_export_links("api.similar", movie_id=movie_id, shot=shot),
-                   more=_more_link("pages.similar", answer, limit, movie_id=movie_id, shot=shot))
+    more = _more_link("pages.similar", limit, movie_id=movie_id, shot=shot) if _cut(answer, limit) else None
+    return _render(answer, None, exports=_export_links("api.similar", movie_id=movie_id, shot=shot), more=more)
 
 
 @pages.get("/movie/<movie_id>")

@@ -43,10 +43,14 @@ def format_for(name: str) -> str:
     return key
 
 
+def what_matched(w: Mapping[str, Any]) -> str:
+    """The words of one `why` entry: the text that matched, what the shot shows, the tag, the person."""
+    return w.get("text") or w.get("shows") or w.get("tag") or w.get("who") or ", ".join(w.get("names", [])) or ""
+
+
 def _reason(why: list[dict[str, Any]]) -> str:
     for w in why:
-        what = w.get("text") or w.get("shows") or w.get("tag") or w.get("who") or ", ".join(w.get("names", []))
-        if what:
+        if what := what_matched(w):
             return f"{w.get('modality', '')}: {what}"
     return why[0].get("modality", "") if why else ""
 
@@ -84,14 +88,15 @@ def timeline(answer: Mapping[str, Any], movies: Mapping[str, Movie], name: str):
     return out
 
 
-def export(answer: Mapping[str, Any], movies: Mapping[str, Movie], fmt: str, name: str) -> str:
-    """The results of a search answer as text in `fmt` (edl | otio | csv)."""
+def export(answer: Mapping[str, Any], movies: Mapping[str, Movie], fmt: str, name: str | None = None) -> str:
+    """The results of a search answer as text in `fmt` (edl | otio | csv); the timeline is named
+    after the query unless `name` is given."""
     spec = FORMATS[format_for(fmt)]
     if spec.adapter is None:
         return _csv(answer, movies)
     import opentimelineio as otio  # timeline() has checked it imports
 
-    built = timeline(answer, movies, name)
+    built = timeline(answer, movies, name or title_of(answer))
     options: dict[str, Any] = {}
     if spec.adapter == "cmx_3600":   # an EDL has one rate: the one most results' movies have (ties: by rank)
         rates = Counter(_fps(movies.get(r["movie_id"])) for r in answer.get("results", []))

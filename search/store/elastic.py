@@ -328,10 +328,7 @@ class ElasticsearchStore(Store):
         answers = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)["responses"] if searches else []
         out: dict[tuple[str, int], tuple[Shot, list[TextSegment]]] = {}
         for r, (movie_id, idx, _) in enumerate(wanted):
-            shot_a, texts_a = answers[2 * r], answers[2 * r + 1]
-            for a in (shot_a, texts_a):
-                if "error" in a:
-                    raise StoreError(f"Elasticsearch refused a search: {_reason(a)}")
+            shot_a, texts_a = _answered(answers[2 * r]), _answered(answers[2 * r + 1])
             hits = _hits(shot_a)
             if hits:
                 texts = [_text(h["_source"] | {"_rid": int(h["_id"])}, False) for h in _hits(texts_a)]
@@ -356,10 +353,7 @@ class ElasticsearchStore(Store):
         answers = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)["responses"] if searches else []
         out = {}
         for r, key in enumerate(ranges):
-            shots_a, texts_a = answers[2 * r], answers[2 * r + 1]
-            for a in (shots_a, texts_a):
-                if "error" in a:
-                    raise StoreError(f"Elasticsearch refused a search: {_reason(a)}")
+            shots_a, texts_a = _answered(answers[2 * r]), _answered(answers[2 * r + 1])
             movie_id, run, first, last = key
             if len(_hits(shots_a)) >= PAGE or len(_hits(texts_a)) >= PAGE:
                 shots = self.get_shots(movie_id, first, last, appearance=False)
@@ -447,9 +441,7 @@ class ElasticsearchStore(Store):
         resp = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)
         if len(self._seen) > SEEN_MAX:
             self._seen.clear()
-        for i, answer in zip(slots, resp["responses"], strict=True):
-            if "error" in answer:
-                raise StoreError(f"Elasticsearch refused a search: {_reason(answer)}")
+        for i, answer in zip(slots, map(_answered, resp["responses"]), strict=True):
             vector = requests[i].kind != "bm25"
             home = "texts" if not vector else S.VECTOR_HOME[requests[i].kind]
             if home in ("texts", "shots"):   # what lookup_texts / lookup_shots will ask for next
@@ -829,6 +821,13 @@ def _put_vectors(src: dict[str, Any], **vectors: np.ndarray | None) -> None:
             field = S.vector_field(kind, len(v))
             src[field] = v
             stored[field] = _b64(v)
+
+
+def _answered(answer: dict[str, Any]) -> dict[str, Any]:
+    """One response of an `_msearch`, or StoreError when that search was refused."""
+    if "error" in answer:
+        raise StoreError(f"Elasticsearch refused a search: {_reason(answer)}")
+    return answer
 
 
 def _vec(v: list[float] | None) -> np.ndarray | None:
