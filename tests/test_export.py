@@ -98,6 +98,9 @@ def test_api_and_page_offer_the_same_answer_as_selects(web_library):
     assert r.status_code == 200 and 'filename="cinesearch-selects.otio"' in r.headers["Content-Disposition"]
     clips = otio.adapters.read_from_string(r.get_data(as_text=True), "otio_json").find_clips()
     assert [c.metadata["cinesearch"]["movie_id"] for c in clips] == [x["movie_id"] for x in answer["results"]]
+    upper = client.get("/api/search", query_string={"q": QUERY, "limit": 3, "format": "EDL"})
+    assert upper.status_code == 200 and upper.mimetype == "text/plain"       # the format word in any case
+    assert upper.get_data(as_text=True).startswith("TITLE:")
     bad = client.get("/api/search", query_string={"q": QUERY, "format": "pdf"})
     assert bad.status_code == 400 and "unknown export format" in bad.json["error"]
     like = client.get("/api/movies/story/shots/0/similar", query_string={"format": "csv", "limit": 2})

@@ -103,13 +103,14 @@ def answer_response(answer: dict):
     fmt = request.args.get("format", "json")
     if fmt == "json":
         return jsonify(answer)
-    from web.timeline import FORMATS, ExportError, export, title_of
+    from web.timeline import FORMATS, ExportError, export, format_for
 
     lib = library()
     try:
+        fmt = format_for(fmt)          # "EDL" is "edl"
         with lib.lock:
-            movies = {m.id: m for m in lib.store.list_movies()}
-        text = export(answer, movies, fmt, title_of(answer))
+            movies = lib.engine.movies()
+        text = export(answer, movies, fmt)
     except ExportError as exc:
         raise BadRequest(f"format: {exc}") from None
     spec = FORMATS[fmt]
