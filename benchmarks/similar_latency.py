@@ -12,6 +12,7 @@ plus noise, so every shot has about 50 true neighbours spread over the library.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -122,6 +123,10 @@ def main() -> None:
                         index=f"{options['es_prefix']}-*", max_num_segments=1, wait_for_completion=True)
                 m = measure(store, lib, movies, args.per_movie, args.queries)
                 extra = ""
+                faiss_files = list((work / f"{backend}-{size}" / "vectors").glob(f"appearance-{DIM}.faiss"))
+                if faiss_files:
+                    kind = json.loads(faiss_files[0].with_suffix(".json").read_text())["type"]
+                    extra = f"; appearance index {kind}, {faiss_files[0].stat().st_size / 2**20:.0f} MiB"
                 if node_dir is not None and backend == "elasticsearch":
                     extra = f"; server RSS {_es_rss_mib(node_dir / 'es.pid')} MiB"
                 print(f"{backend:>13} {movies * args.per_movie:>8} shots: ingest {took:.1f} s; similar p50 "

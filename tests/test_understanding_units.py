@@ -116,10 +116,11 @@ def _unit(rng, n, d=16):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize(("n", "kind"), [(50, "flat"), (300, "hnsw"), (3000, "ivfpq")])
-def test_vector_index_types_follow_size_and_stay_incremental(tmp_path, n, kind):
+@pytest.mark.parametrize(("n", "kind", "sq8"), [(50, "flat", True), (300, "hnsw", False), (300, "hnsw_sq8", True),
+                                             (3000, "ivfpq", True)])
+def test_vector_index_types_follow_size_and_stay_incremental(tmp_path, n, kind, sq8):
     rng = np.random.default_rng(1)
-    policy = IndexPolicy(flat_max=100, hnsw_max=1000, ivf_nprobe=64)
+    policy = IndexPolicy(flat_max=100, hnsw_max=1000, ivf_nprobe=64, hnsw_sq8=sq8)
     vecs, ids = _unit(rng, n), np.arange(1000, 1000 + n, dtype=np.int64)
     store: dict[int, np.ndarray] = dict(zip(ids.tolist(), vecs, strict=True))
 
@@ -162,7 +163,26 @@ def test_vector_index_changes_type_when_it_grows(tmp_path):
     assert vi.meta["type"] == "flat"
     all_ids, all_vecs = np.arange(160), np.concatenate([a, b])
     vi.update([], np.arange(80, 160), b, 2, lambda: (all_ids, all_vecs))
-    assert vi.meta["type"] == "hnsw" and vi.size == 160
+    assert vi.meta["type"] == "hnsw_sq8" and vi.size == 160
+
+
+def test_a_float32_graph_is_rebuilt_with_8_bit_codes_on_the_next_write_and_scores_stay_close(tmp_path):
+    """Libraries indexed before the 8-bit graph existed move to it when they are next written."""
+    rng = np.random.default_rng(3)
+    vecs = _unit(rng, 400, d=64)
+    ids = np.arange(400)
+    old = VectorIndex(tmp_path, "appearance", 64, IndexPolicy(flat_max=100, hnsw_max=1000, hnsw_sq8=False))
+    old.rebuild(ids[:300], vecs[:300], 1)
+    assert old.meta["type"] == "hnsw"
+    float_bytes = old.path.stat().st_size * 400 / 300
+    vi = VectorIndex(tmp_path, "appearance", 64, IndexPolicy(flat_max=100, hnsw_max=1000))
+    vi.update([], ids[300:], vecs[300:], 2, lambda: (ids, vecs))
+    assert vi.meta["type"] == "hnsw_sq8" and vi.size == 400
+    assert vi.path.stat().st_size < 0.75 * float_bytes   # 64 bytes a vector instead of 256, links unchanged
+    scores, found = vi.search(vecs[:20], 5)
+    assert found[:, 0].tolist() == ids[:20].tolist()
+    exact = np.einsum("qd,qkd->qk", vecs[:20], vecs[found])
+    assert np.abs(scores - exact).max() < 0.02
 
 
 def test_transcript_words_are_cut_into_sentences_at_pauses_and_length():
