@@ -3,6 +3,8 @@ units, timeline attachment, monotonic alignment; and the faiss vector index life
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,8 @@ from indexer.concepts import concepts_text, group_word, shot_labels, shot_object
 from indexer.onscreen_text import Reading, dedupe, respace
 from indexer.story_text import script_units, split_sentences, synopsis_units
 from models.speech import Word, sentence_segments
-from search.store.vectors import IndexPolicy, VectorIndex
+from search.store.catalogue_rows import CatalogueRows
+from search.store.vectors import ArrayRows, IndexPolicy, VectorIndex
 
 
 def test_concepts_text_counts_objects_once_per_shot_and_names_labels():
@@ -126,10 +129,10 @@ def test_vector_index_types_follow_size_and_stay_incremental(tmp_path, n, kind, 
 
     def rows():
         keys = sorted(store)
-        return np.asarray(keys, np.int64), np.stack([store[k] for k in keys])
+        return ArrayRows(np.asarray(keys, np.int64), np.stack([store[k] for k in keys]))
 
     vi = VectorIndex(tmp_path, "text", 16, policy)
-    vi.rebuild(ids, vecs, generation=1)
+    vi.rebuild(ArrayRows(ids, vecs), generation=1)
     assert vi.meta["type"] == kind and vi.size == n
     _, found = vi.search(vecs[:5], 10)
     recall = np.mean([i in row for i, row in zip(ids[:5], found.tolist(), strict=True)])
@@ -159,10 +162,10 @@ def test_vector_index_changes_type_when_it_grows(tmp_path):
     policy = IndexPolicy(flat_max=100, hnsw_max=1000)
     a, b = _unit(rng, 80), _unit(rng, 80)
     vi = VectorIndex(tmp_path, "appearance", 16, policy)
-    vi.rebuild(np.arange(80), a, 1)
+    vi.rebuild(ArrayRows(np.arange(80), a), 1)
     assert vi.meta["type"] == "flat"
     all_ids, all_vecs = np.arange(160), np.concatenate([a, b])
-    vi.update([], np.arange(80, 160), b, 2, lambda: (all_ids, all_vecs))
+    vi.update([], np.arange(80, 160), b, 2, lambda: ArrayRows(all_ids, all_vecs))
     assert vi.meta["type"] == "hnsw_sq8" and vi.size == 160
 
 
@@ -172,11 +175,11 @@ def test_a_float32_graph_is_rebuilt_with_8_bit_codes_on_the_next_write_and_score
     vecs = _unit(rng, 400, d=64)
     ids = np.arange(400)
     old = VectorIndex(tmp_path, "appearance", 64, IndexPolicy(flat_max=100, hnsw_max=1000, hnsw_sq8=False))
-    old.rebuild(ids[:300], vecs[:300], 1)
+    old.rebuild(ArrayRows(ids[:300], vecs[:300]), 1)
     assert old.meta["type"] == "hnsw"
     float_bytes = old.path.stat().st_size * 400 / 300
     vi = VectorIndex(tmp_path, "appearance", 64, IndexPolicy(flat_max=100, hnsw_max=1000))
-    vi.update([], ids[300:], vecs[300:], 2, lambda: (ids, vecs))
+    vi.update([], ids[300:], vecs[300:], 2, lambda: ArrayRows(ids, vecs))
     assert vi.meta["type"] == "hnsw_sq8" and vi.size == 400
     assert vi.path.stat().st_size < 0.75 * float_bytes   # 64 bytes a vector instead of 256, links unchanged
     scores, found = vi.search(vecs[:20], 5)
@@ -196,3 +199,31 @@ def test_transcript_words_are_cut_into_sentences_at_pauses_and_length():
     long = sentence_segments(endless, max_seconds=15.0)
     assert all(s.end - s.start <= 15.0 for s in long) and sum(len(s.words) for s in long) == 100
     assert sentence_segments([]) == []
+
+
+def test_catalogue_rows_read_one_kind_in_chunks_and_sample_it_reproducibly(tmp_path):
+    """A rebuild reads the catalogue a chunk at a time; other dimensions and empty cells are not its rows."""
+    rng = np.random.default_rng(4)
+    vecs = _unit(rng, 1000, d=8)
+    conn = sqlite3.connect(tmp_path / "c.sqlite")
+    conn.execute("CREATE TABLE shots (id INTEGER PRIMARY KEY, appearance BLOB)")
+    conn.executemany("INSERT INTO shots VALUES (?, ?)", [(3 * i + 1, v.tobytes()) for i, v in enumerate(vecs)])
+    conn.executemany("INSERT INTO shots VALUES (?, ?)", [(5000, None), (5001, vecs[0][:4].tobytes())])
+    rows = CatalogueRows(conn, "shots", "appearance", 8)
+    assert rows.count() == 1000
+    chunks = list(rows.chunks(300))
+    assert [len(i) for i, _ in chunks] == [300, 300, 300, 100]
+    ids = np.concatenate([i for i, _ in chunks])
+    assert ids.tolist() == [3 * i + 1 for i in range(1000)]
+    assert np.array_equal(np.concatenate([v for _, v in chunks]), vecs)
+    sample = rows.sample(100)
+    assert sample.shape == (100, 8) and np.array_equal(sample, rows.sample(100))
+    assert np.array_equal(sample, ArrayRows(ids, vecs).sample(100))    # the same rows either way
+    assert np.array_equal(rows.sample(5000), vecs)
+    # an index rebuilt from the catalogue answers like one built from the same rows in memory
+    policy = IndexPolicy(flat_max=100, hnsw_max=500, ivf_nprobe=64)
+    a, b = VectorIndex(tmp_path / "a", "appearance", 8, policy), VectorIndex(tmp_path / "b", "appearance", 8, policy)
+    a.rebuild(rows, 1)
+    b.rebuild(ArrayRows(ids, vecs), 1)
+    assert a.meta["type"] == b.meta["type"] == "ivfpq"
+    assert np.array_equal(a.search(vecs[:20], 5)[1], b.search(vecs[:20], 5)[1])

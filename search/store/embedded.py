@@ -23,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 
 from search.store.base import Store, StoreError
+from search.store.catalogue_rows import CatalogueRows
 from search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
 from search.store.records import (
     Character,
@@ -235,14 +236,9 @@ class EmbeddedStore(Store):
         """(kind, dimension) of every vector set the catalogue holds."""
         return [(kind, dim) for kind in KINDS for dim in self.vector_dims(kind)]
 
-    def _rows(self, kind: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    def _rows(self, kind: str, dim: int) -> CatalogueRows:
         table, col = self._VECTOR_SQL[kind]
-        rows = self._conn.execute(f"SELECT id, {col} FROM {table} WHERE length({col}) = ? ORDER BY id",
-                                  (dim * 4,)).fetchall()
-        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        vecs = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), dim) if rows \
-            else np.zeros((0, dim), np.float32)
-        return ids, vecs
+        return CatalogueRows(self._conn, table, col, dim)
 
     def _index(self, kind: str, dim: int) -> VectorIndex:
         key = (kind, dim)
@@ -257,8 +253,7 @@ class EmbeddedStore(Store):
         vi = self._index(kind, dim)
         stale = vi.index is None or vi.generation != gen
         if stale and (not vi.load() or vi.generation != gen):
-            ids, vecs = self._rows(kind, dim)
-            vi.rebuild(ids, vecs, gen)
+            vi.rebuild(self._rows(kind, dim), gen)
         return vi
 
     def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -70,37 +71,91 @@ def _pq_m(dim: int) -> int:
     return 1
 
 
-def build_index(kind: str, dim: int, vectors: np.ndarray, ids: np.ndarray, policy: IndexPolicy) -> faiss.Index:
-    vectors = np.ascontiguousarray(vectors, np.float32)
-    ids = np.ascontiguousarray(ids, np.int64)
+class Rows(Protocol):
+    """One kind's vectors as the catalogue holds them, read a part at a time: a rebuild of a
+    million 1280-d vectors would otherwise hold 5 GB of float32 (twice, while joining)."""
+
+    def count(self) -> int: ...
+
+    def chunks(self, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) in id order, at most `size` rows at a time."""
+        ...
+
+    def sample(self, n: int) -> np.ndarray:
+        """Up to n vectors spread over all rows (the training set of a compressed index)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArrayRows:
+    """Rows already in memory."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def chunks(self, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for i in range(0, len(self.ids), size):
+            yield self.ids[i:i + size], self.vectors[i:i + size]
+
+    def sample(self, n: int) -> np.ndarray:
+        return self.vectors[sample_positions(len(self.ids), n)]
+
+
+def sample_positions(total: int, n: int) -> np.ndarray:
+    """Sorted positions of a seeded random sample of n out of total (all when n >= total), so a
+    rebuild trains the same index from the same rows."""
+    if n >= total:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(0).choice(total, n, replace=False))
+
+
+def _training_size(kind: str, n: int) -> int:
+    if kind == "hnsw_sq8":
+        return 100_000
+    if kind == "ivfpq":
+        return max(100_000, 40 * _nlist(n))   # faiss wants >= 39 training points per list
+    return 0
+
+
+def _nlist(n: int) -> int:
+    return int(min(max(16, 4 * math.sqrt(n)), max(16, n // 39)))
+
+
+def empty_index(kind: str, dim: int, n: int, training: np.ndarray, policy: IndexPolicy) -> faiss.Index:
+    """An index of `kind` for about n vectors, trained on `training` where its codes need it."""
+    training = np.ascontiguousarray(training, np.float32).reshape(-1, dim)
     if kind == "flat":
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-    elif kind == "hnsw":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if kind == "hnsw":
         hnsw = faiss.IndexHNSWFlat(dim, policy.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efSearch = policy.hnsw_ef_search
-        index = faiss.IndexIDMap2(hnsw)
-    elif kind == "hnsw_sq8":
+        return faiss.IndexIDMap2(hnsw)
+    if kind == "hnsw_sq8":
         hnsw = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, policy.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efSearch = policy.hnsw_ef_search
-        storage = faiss.downcast_index(hnsw.storage)
-        storage.sq.rangestat_arg = SQ_RANGE_MARGIN
-        rng = np.random.default_rng(0)
-        n = len(vectors)
-        hnsw.train(vectors if n <= 100_000 else vectors[rng.choice(n, 100_000, replace=False)])
-        index = faiss.IndexIDMap2(hnsw)
-    else:
-        n = len(vectors)
-        nlist = int(min(max(16, 4 * math.sqrt(n)), max(16, n // 39)))
-        # 8-bit codes need 256 x 39 training points per sub-quantizer; use fewer bits below that.
-        nbits = 8 if n >= 256 * 39 else max(4, int(math.log2(max(16, n // 39))))
-        index = faiss.index_factory(dim, f"IVF{nlist},PQ{_pq_m(dim)}x{nbits}", faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(0)
-        want = max(100_000, 40 * nlist)   # faiss wants >= 39 training points per list
-        sample = vectors if n <= want else vectors[rng.choice(n, want, replace=False)]
-        index.train(sample)
-        faiss.extract_index_ivf(index).nprobe = policy.ivf_nprobe
-    if len(vectors):
-        index.add_with_ids(vectors, ids)
+        faiss.downcast_index(hnsw.storage).sq.rangestat_arg = SQ_RANGE_MARGIN
+        hnsw.train(training)
+        return faiss.IndexIDMap2(hnsw)
+    nlist = _nlist(n)
+    # 8-bit codes need 256 x 39 training points per sub-quantizer; use fewer bits below that.
+    nbits = 8 if n >= 256 * 39 else max(4, int(math.log2(max(16, n // 39))))
+    index = faiss.index_factory(dim, f"IVF{nlist},PQ{_pq_m(dim)}x{nbits}", faiss.METRIC_INNER_PRODUCT)
+    index.train(training)
+    faiss.extract_index_ivf(index).nprobe = policy.ivf_nprobe
+    return index
+
+
+def build_index(kind: str, rows: Rows, dim: int, policy: IndexPolicy, chunk: int = 20_000) -> faiss.Index:
+    """A `kind` index over every row, filled a chunk at a time."""
+    n = rows.count()
+    want = _training_size(kind, n)
+    index = empty_index(kind, dim, n, rows.sample(want) if want else np.zeros((0, dim), np.float32), policy)
+    for ids, vectors in rows.chunks(chunk):
+        index.add_with_ids(np.ascontiguousarray(vectors, np.float32).reshape(-1, dim),
+                           np.ascontiguousarray(ids, np.int64))
     return index
 
 
@@ -186,25 +241,23 @@ class VectorIndex:
         return 0 if self.index is None else int(self.index.ntotal) - len(self.meta.get("deleted", []))
 
     # -- building ------------------------------------------------------------------------------
-    def rebuild(self, ids: np.ndarray, vectors: np.ndarray, generation: int) -> None:
-        kind = self.policy.choose(len(ids))
-        self.index = build_index(kind, self.dim, vectors.reshape(-1, self.dim), ids, self.policy)
+    def rebuild(self, rows: Rows, generation: int) -> None:
+        kind = self.policy.choose(rows.count())
+        self.index = build_index(kind, rows, self.dim, self.policy)
         self.meta = {"type": kind, "generation": generation, "dim": self.dim, "deleted": []}
         self.save()
 
     def update(self, remove: Iterable[int], add_ids: np.ndarray, add_vectors: np.ndarray, generation: int,
-               all_rows: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+               all_rows: Callable[[], Rows]) -> None:
         """Apply one committed change. Falls back to a rebuild from the catalogue (`all_rows`) when
         the index is missing or stale, when its type no longer fits its size, or when HNSW has
         collected too many deletions."""
         remove = np.fromiter(remove, np.int64)
         if self.index is None and not self.load():
-            ids, vecs = all_rows()
-            self.rebuild(ids, vecs, generation)
+            self.rebuild(all_rows(), generation)
             return
         if self.generation != generation - 1:
-            ids, vecs = all_rows()
-            self.rebuild(ids, vecs, generation)
+            self.rebuild(all_rows(), generation)
             return
         kind = self.meta["type"]
         deleted = set(self.meta.get("deleted", []))
@@ -216,8 +269,7 @@ class VectorIndex:
         expected = self.size - (len(remove) if kind in GRAPHS else 0) + len(add_ids)
         too_many_dead = kind in GRAPHS and len(deleted) > self.policy.tombstone_ratio * max(1, self.index.ntotal)
         if self.policy.choose(expected) != kind or too_many_dead:
-            ids, vecs = all_rows()
-            self.rebuild(ids, vecs, generation)
+            self.rebuild(all_rows(), generation)
             return
         if len(add_ids):
             self.index.add_with_ids(np.ascontiguousarray(add_vectors, np.float32).reshape(-1, self.dim),
