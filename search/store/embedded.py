@@ -253,7 +253,8 @@ class EmbeddedStore(Store):
         vi = self._index(kind, dim)
         stale = vi.index is None or vi.generation != gen
         if stale and (not vi.load() or vi.generation != gen):
-            vi.rebuild(self._rows(kind, dim), gen)
+            with self._read():   # the generation and every chunk of rows from one snapshot
+                vi.rebuild(self._rows(kind, dim), self.generation())
         return vi
 
     def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
