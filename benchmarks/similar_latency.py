@@ -12,7 +12,6 @@ plus noise, so every shot has about 50 true neighbours spread over the library.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -27,7 +26,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.store_backends import Library, _es_rss_mib, _stage, _unit, start_es_node, stop_es_node  # noqa: E402
+from benchmarks.store_backends import (  # noqa: E402
+    Library,
+    _es_rss_mib,
+    _stage,
+    _unit,
+    add_library_flags,
+    force_merge,
+    start_es_node,
+    stop_es_node,
+)
 from search.store import open_store  # noqa: E402
 
 LOOKS = 2000
@@ -91,10 +99,7 @@ def measure(store, lib: LookingLibrary, movies: int, per_movie: int, n: int) -> 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shots", default="10000,100000")
-    ap.add_argument("--per-movie", type=int, default=1000)
-    ap.add_argument("--queries", type=int, default=60)
-    ap.add_argument("--backends", default="embedded")
-    ap.add_argument("--es-url", help="an existing server (default: start one with deploy/elasticsearch/start.sh)")
+    add_library_flags(ap, backends="embedded")
     args = ap.parse_args()
     from benchmarks.query_latency import QUERIES
     from models.text_embed import load_text_embedder
@@ -118,15 +123,13 @@ def main() -> None:
                     options["es_prefix"] = f"similar-{os.getpid()}-{size}"
                 store = open_store(work / f"{backend}-{size}", create=True, **options)
                 took = ingest(store, lib, movies, args.per_movie)
-                if backend == "elasticsearch":   # as `cinesearch migrate` leaves a bulk-loaded library
-                    store.es.options(request_timeout=3600).indices.forcemerge(
-                        index=f"{options['es_prefix']}-*", max_num_segments=1, wait_for_completion=True)
+                if backend == "elasticsearch":
+                    force_merge(store, options["es_prefix"])
                 m = measure(store, lib, movies, args.per_movie, args.queries)
                 extra = ""
-                faiss_files = list((work / f"{backend}-{size}" / "vectors").glob(f"appearance-{DIM}.faiss"))
-                if faiss_files:
-                    kind = json.loads(faiss_files[0].with_suffix(".json").read_text())["type"]
-                    extra = f"; appearance index {kind}, {faiss_files[0].stat().st_size / 2**20:.0f} MiB"
+                if backend == "embedded":   # the index is loaded whole: its file is its memory
+                    vi = store.vector_index("appearance", DIM)
+                    extra = f"; appearance index {vi.meta['type']}, {vi.path.stat().st_size / 2**20:.0f} MiB"
                 if node_dir is not None and backend == "elasticsearch":
                     extra = f"; server RSS {_es_rss_mib(node_dir / 'es.pid')} MiB"
                 print(f"{backend:>13} {movies * args.per_movie:>8} shots: ingest {took:.1f} s; similar p50 "

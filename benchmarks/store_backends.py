@@ -158,13 +158,27 @@ def _es_rss_mib(pidfile: Path) -> float | None:
     return None
 
 
+def add_library_flags(ap: argparse.ArgumentParser, backends: str) -> None:
+    """The flags every benchmark over these synthetic libraries takes besides its sizes."""
+    ap.add_argument("--per-movie", type=int, default=1000)
+    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--backends", default=backends)
+    ap.add_argument("--es-url", help="an existing server (default: start one with deploy/elasticsearch/start.sh)")
+
+
+def force_merge(store, prefix: str) -> float:
+    """Merge a bulk-loaded Elasticsearch library to one segment per shard, as `cinesearch migrate`
+    leaves it (kNN searches every segment's graph); the seconds it took."""
+    t0 = time.perf_counter()
+    store.es.options(request_timeout=3600).indices.forcemerge(index=f"{prefix}-*", max_num_segments=1,
+                                                              wait_for_completion=True)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shots", type=int, default=100_000)
-    ap.add_argument("--per-movie", type=int, default=1000)
-    ap.add_argument("--queries", type=int, default=60)
-    ap.add_argument("--es-url", help="an existing server (default: start one with deploy/elasticsearch/start.sh)")
-    ap.add_argument("--backends", default="embedded,elasticsearch")
+    add_library_flags(ap, backends="embedded,elasticsearch")
     args = ap.parse_args()
     from models.text_embed import load_text_embedder
 
@@ -187,11 +201,8 @@ def main() -> None:
             ing = ingest(store, lib, movies, args.per_movie)
             q = query(store, qvecs, args.queries)
             merged = ""
-            if backend == "elasticsearch":   # as `cinesearch migrate` leaves a bulk-loaded library
-                t0 = time.perf_counter()
-                store.es.options(request_timeout=3600).indices.forcemerge(
-                    index=f"{options['es_prefix']}-*", max_num_segments=1, wait_for_completion=True)
-                took = time.perf_counter() - t0
+            if backend == "elasticsearch":
+                took = force_merge(store, options["es_prefix"])
                 qm = query(store, qvecs, args.queries)
                 merged = f"; after a force-merge ({took:.0f} s): p50 {qm['p50_ms']} ms, p95 {qm['p95_ms']} ms"
             e2e = end_to_end(store, args.queries)
