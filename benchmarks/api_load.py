@@ -6,7 +6,7 @@ latency, throughput and errors.
                                   [--requests 10] [--server serve|gunicorn]
 
 The library defaults to the 100k-shot one that benchmarks/query_latency.py builds (run that first).
-`serve` is `cinesearch serve` (one process, threads); `gunicorn` runs `web.wsgi:app` with 2 worker
+`serve` is `cinesearch serve` (one process, threads); `gunicorn` runs `cinesearch.web.wsgi:app` with 2 worker
 processes (one per core), each with its own engine.
 """
 
@@ -43,7 +43,7 @@ def _start(kind: str, library: Path, port: int) -> subprocess.Popen:
     venv = Path(sys.executable).parent
     if kind == "gunicorn":
         cmd = [str(venv / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120",
-               "web.wsgi:app"]
+               "cinesearch.web.wsgi:app"]
     else:
         cmd = [str(venv / "cinesearch"), "serve", "--library", str(library), "--port", str(port)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -25,13 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from indexer.keyframes import ThumbSpool
-from indexer.media import FramePlan, iter_frames, probe
-from indexer.movie_spec import load_video_file
-from indexer.pipeline import PROFILES, Indexer, shot_ranges, write_keyframes
-from indexer.scenes import group_scenes
-from indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
-from search.store import open_store
+from cinesearch.indexer.keyframes import ThumbSpool
+from cinesearch.indexer.media import FramePlan, iter_frames, probe
+from cinesearch.indexer.movie_spec import load_video_file
+from cinesearch.indexer.decode import shot_ranges, write_keyframes
+from cinesearch.indexer.pipeline import PROFILES, Indexer
+from cinesearch.indexer.scenes import group_scenes
+from cinesearch.indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
+from cinesearch.search.store import open_store
 
 
 def main() -> int:

@@ -62,7 +62,7 @@ def seed_library() -> Path:
     """A real library: the story movie with subtitles and without (Whisper transcript)."""
     import movie_builder as mb
 
-    from web.cli import main as cli
+    from cinesearch.cli import main as cli
 
     lib = CACHE / "seed"
     if (lib / "catalogue.sqlite").exists():
@@ -91,7 +91,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
 def build_library(size: int, seed: Path) -> Path:
     """A library of `size` shots: real movies copied, synthetic movies for the rest (bulk SQL, then
     one faiss build, as `cinesearch index` of a large collection would end up)."""
-    from search.store import open_store
+    from cinesearch.search.store import open_store
 
     lib = CACHE / f"lib-{size}"
     if (lib / "done").exists():
@@ -190,9 +190,9 @@ def _rss_mib() -> float:
 
 
 def measure(lib: Path, queries: list[str]) -> dict:
-    from search.engine import SearchEngine
-    from search.query import parse_query
-    from search.store import open_store
+    from cinesearch.search.engine import SearchEngine
+    from cinesearch.search.query import parse_query
+    from cinesearch.search.store import open_store
 
     store = open_store(lib)
     engine = SearchEngine(store)

@@ -36,7 +36,7 @@ from benchmarks.store_backends import (  # noqa: E402
     start_es_node,
     stop_es_node,
 )
-from search.store import open_store  # noqa: E402
+from cinesearch.search.store import open_store  # noqa: E402
 
 LOOKS = 2000
 DIM = 1280
@@ -77,7 +77,7 @@ def ingest(store, lib: LookingLibrary, movies: int, per_movie: int) -> float:
 
 
 def measure(store, lib: LookingLibrary, movies: int, per_movie: int, n: int) -> dict[str, float]:
-    from search.engine import SearchEngine
+    from cinesearch.search.engine import SearchEngine
 
     engine = SearchEngine(store)
     rng = np.random.default_rng(11)
@@ -102,7 +102,7 @@ def main() -> None:
     add_library_flags(ap, backends="embedded")
     args = ap.parse_args()
     from benchmarks.query_latency import QUERIES
-    from models.text_embed import load_text_embedder
+    from cinesearch.models.text_embed import load_text_embedder
 
     qvecs = np.asarray(load_text_embedder()(QUERIES), np.float32)
     work = Path(tempfile.mkdtemp(prefix="cinesearch-similar-"))

@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.query_latency import QUERIES  # noqa: E402
-from search.query import keywords  # noqa: E402
-from search.store import Keyframe, Movie, MovieBundle, Retrieval, Scene, Shot, TextSegment, open_store  # noqa: E402
+from cinesearch.search.query import keywords  # noqa: E402
+from cinesearch.search.store import Keyframe, Movie, MovieBundle, Retrieval, Scene, Shot, TextSegment, open_store  # noqa: E402
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -119,8 +119,8 @@ def query(store, qvecs: np.ndarray, n: int) -> dict[str, float]:
 def end_to_end(store, n: int) -> dict[str, float]:
     """The engine's whole text search (MiniLM encoding, retrieval, find, focus, explanations), as
     the CLI and the API run it."""
-    from search.engine import SearchEngine
-    from search.query import parse_query
+    from cinesearch.search.engine import SearchEngine
+    from cinesearch.search.query import parse_query
 
     engine = SearchEngine(store)
     engine.search(parse_query(QUERIES[0]))   # warm: encoder, movie list
@@ -180,7 +180,7 @@ def main() -> None:
     ap.add_argument("--shots", type=int, default=100_000)
     add_library_flags(ap, backends="embedded,elasticsearch")
     args = ap.parse_args()
-    from models.text_embed import load_text_embedder
+    from cinesearch.models.text_embed import load_text_embedder
 
     qvecs = np.asarray(load_text_embedder()(QUERIES), np.float32)
     lib = Library(qvecs)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from cinesearch.errors import UserError
 
-class InputError(Exception):
+
+class InputError(UserError):
     """Bad input: a missing file, an undecodable video, a bad field in movie.json.
 
     `where` names the file (and field) so the one-line message says what and where.

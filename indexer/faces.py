@@ -12,19 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.appearance import color_histogram
-from indexer.tracks import Detection, Track, body_box, link_tracks
-from indexer.understand import load_rgb
-from models import faces as face_model
-from models import vision as vision_model
-from models.registry import optional
-from search.store import FaceTrack
+from cinesearch import models
+from cinesearch.indexer.appearance import color_histogram
+from cinesearch.indexer.tracks import Detection, Track, body_box, link_tracks
+from cinesearch.indexer.understand import load_rgb
+from cinesearch.models import faces as face_model
+from cinesearch.search.store import FaceTrack
 
 EMBED_PER_TRACK = 2      # embeddings are the slow part (~80 ms each on 2 cores): the best few per track
 
 
 def face_analyzer(cnn: bool):
-    return optional(f"dlib-faces{':cnn' if cnn else ''}", lambda: face_model.load_face_analyzer(cnn))
+    return models.face_analyzer(cnn)
 
 
 def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = False, upsample: int = 0,
@@ -34,8 +33,8 @@ def run_faces(frames: Sequence[Sequence[tuple[float, Path]]], *, cnn: bool = Fal
     analyzer = face_analyzer(cnn)
     if analyzer is None:
         return None
-    classifier = optional("efficientnet-lite3", vision_model.load_classifier)
-    detector = optional("ssd-mobilenet-coco", vision_model.load_detector)
+    classifier = models.classifier()
+    detector = models.detector()
     out: list[FaceTrack] = []
     for shot, shot_frames in enumerate(frames, start=first_shot):
         images: dict[str, np.ndarray] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from indexer.errors import InputError
+from cinesearch.indexer.errors import InputError
 
 PIPELINE_VERSION = "2"  # bump when the indexer's output for the same input changes
 

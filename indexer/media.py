@@ -18,7 +18,7 @@ import av
 import cv2
 import numpy as np
 
-from indexer.errors import InputError
+from cinesearch.indexer.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from indexer.media import Frame
+from cinesearch.indexer.media import Frame
 
 
 @dataclass
@@ -65,7 +65,7 @@ class TransNetShotDetector:
     name = "transnetv2"
 
     def __init__(self, threshold: float = 0.5):
-        from models.transnet import load_transnet
+        from cinesearch.models.transnet import load_transnet
 
         self.threshold = threshold
         self._stream = load_transnet().stream()
@@ -75,7 +75,7 @@ class TransNetShotDetector:
         self._stream.push(frame.tiny[None])
 
     def finish(self) -> DetectorOutput:
-        from indexer.boundaries import span_to_cut, spans_above
+        from cinesearch.indexer.boundaries import span_to_cut, spans_above
 
         probs = self._stream.finish()
         spans = spans_above(probs, self.threshold)

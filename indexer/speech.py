@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.registry import optional
-from models.speech import load_transcriber
-from search.store import TextSegment
+from cinesearch import models
+from cinesearch.search.store import TextSegment
 
 
 def transcribe(video: Path, model: str, beam_size: int) -> list[TextSegment] | None:
     """Timed transcript segments; None when no speech model can be had (announced once)."""
-    transcriber = optional(model, lambda: load_transcriber(model, beam_size))
+    transcriber = models.transcriber(model, beam_size)
     if transcriber is None:
         return None
     return [TextSegment("transcript", model, s.start, s.end, s.text,

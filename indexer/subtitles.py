@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.errors import InputError
+from cinesearch.indexer.errors import InputError
 
 MAX_BYTES = 20 * 1024 * 1024   # a feature film's subtitles are < 1 MB; anything this big is not one
 _TAG = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
-from search.store import Scene, Shot, TextSegment
+from cinesearch.indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
+from cinesearch.search.store import Scene, Shot, TextSegment
 
 ALIGNED_KINDS = ("script", "synopsis")
 SCENE_CONTEXT_KINDS = ("subtitle", "description", "transcript", "ocr", "concepts")

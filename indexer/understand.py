@@ -14,12 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from indexer.concepts import concepts_text, shot_labels, shot_objects
-from indexer.onscreen_text import Reading, dedupe
-from models import clip as clip_model
-from models import ocr as ocr_model
-from models import vision as vision_model
-from models.registry import optional
+from cinesearch import models
+from cinesearch.indexer.concepts import concepts_text, shot_labels, shot_objects
+from cinesearch.indexer.onscreen_text import Reading, dedupe
 
 
 @dataclass
@@ -51,9 +48,7 @@ def _pick(items: Sequence, wanted: tuple[int, ...]) -> list:
 
 
 def vision_models() -> tuple[object | None, object | None, object | None]:
-    return (optional("efficientnet-lite3", vision_model.load_classifier),
-            optional("ssd-mobilenet-coco", vision_model.load_detector),
-            optional("rapidocr", ocr_model.load_reader))
+    return models.classifier(), models.detector(), models.ocr_reader()
 
 
 def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int, ...]) -> list[dict]:
@@ -101,8 +96,7 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
 def run_clip(keyframes: Sequence[Sequence[tuple[float, Path]]]) -> np.ndarray | None:
     """(n_shots, dim) CLIP shot embeddings (the L2-normalised mean of the keyframes' embeddings),
     or None when no CLIP model is configured (announced once)."""
-    identity = clip_model.clip_identity()
-    encoder = optional(f"clip:{identity}", clip_model.load_clip)
+    encoder = models.clip()
     if encoder is None:
         return None
     flat = [p for kfs in keyframes for _, p in kfs]

@@ -1,1 +1,79 @@
-"""Model loading: one registry resolves a model name to weights; each model loads once per process."""
+"""The models cinesearch uses, reached by role. Each accessor owns its registry key and its one
+instance per process (loaded on first use, thread-safe); when a model's weights cannot be had it
+says so once, with how to supply them, and returns None, so the part that needs it is skipped and
+never faked. `registry` resolves names to weights; the other modules wrap one model each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cinesearch.models.registry import optional
+
+if TYPE_CHECKING:
+    from cinesearch.models.clip import ClipEncoder
+    from cinesearch.models.faces import FaceAnalyzer
+    from cinesearch.models.ocr import TextReader
+    from cinesearch.models.speech import Transcriber
+    from cinesearch.models.text_embed import TextEmbedder
+    from cinesearch.models.vision import ImageClassifier, ObjectDetector
+    from cinesearch.models.words import WordSegmenter
+
+
+def text_embedder() -> TextEmbedder | None:
+    """all-MiniLM-L6-v2 sentence vectors (384-d), shared by indexing and search."""
+    from cinesearch.models.text_embed import load_text_embedder
+
+    return optional("minilm", load_text_embedder)  # type: ignore[return-value]
+
+
+def clip() -> ClipEncoder | None:
+    """The configured CLIP model (None when CLIP is off: no weights ship offline)."""
+    from cinesearch.models.clip import clip_identity, load_clip
+
+    identity = clip_identity()
+    if identity is None:
+        optional("clip:off", load_clip)   # says once how to turn CLIP on
+        return None
+    return optional(f"clip:{identity}", load_clip)  # type: ignore[return-value]
+
+
+def classifier() -> ImageClassifier | None:
+    """EfficientNet-Lite3: ImageNet labels and the 1280-d appearance feature."""
+    from cinesearch.models.vision import load_classifier
+
+    return optional("efficientnet-lite3", load_classifier)  # type: ignore[return-value]
+
+
+def detector() -> ObjectDetector | None:
+    """SSD MobileNet v2 COCO objects (people, vehicles, animals, ...)."""
+    from cinesearch.models.vision import load_detector
+
+    return optional("ssd-mobilenet-coco", load_detector)  # type: ignore[return-value]
+
+
+def ocr_reader() -> TextReader | None:
+    """RapidOCR: on-screen text with boxes."""
+    from cinesearch.models.ocr import load_reader
+
+    return optional("rapidocr", load_reader)  # type: ignore[return-value]
+
+
+def face_analyzer(cnn: bool = False) -> FaceAnalyzer | None:
+    """dlib face detection (HOG, or the CNN detector), landmarks and 128-d embeddings."""
+    from cinesearch.models.faces import load_face_analyzer
+
+    return optional(f"dlib-faces{':cnn' if cnn else ''}", lambda: load_face_analyzer(cnn))  # type: ignore[return-value]
+
+
+def transcriber(name: str, beam_size: int) -> Transcriber | None:
+    """faster-whisper with a packaged CTranslate2 model (`whisper-tiny.en` or `whisper-base`)."""
+    from cinesearch.models.speech import load_transcriber
+
+    return optional(name, lambda: load_transcriber(name, beam_size))  # type: ignore[return-value]
+
+
+def segmenter() -> WordSegmenter | None:
+    """wordsegment's English counts: puts back the spaces OCR drops."""
+    from cinesearch.models.words import load_segmenter
+
+    return optional("wordsegment", load_segmenter)  # type: ignore[return-value]

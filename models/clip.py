@@ -11,15 +11,16 @@ Without any of these, the indexer says so once and works on without visual vecto
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from models.device import torch_device
-from models.registry import ModelUnavailable, hub_offline
+from cinesearch import settings
+from cinesearch.models.device import torch_device
+from cinesearch.models.registry import ModelUnavailable
 
 DEFAULT_ARCH = "ViT-B-32"
 HOW_TO = ("set CINESEARCH_CLIP_WEIGHTS=/path/to/weights.safetensors (open_clip format; architecture from "
@@ -27,25 +28,42 @@ HOW_TO = ("set CINESEARCH_CLIP_WEIGHTS=/path/to/weights.safetensors (open_clip f
           "such as laion2b_s34b_b79k")
 
 
+@dataclass(frozen=True)
+class ClipChoice:
+    """What the settings ask of CLIP: the architecture, an extra architecture file, and the weights
+    (a local file, or an open_clip tag to download when online)."""
+    arch: str
+    config: Path | None
+    weights: Path | None
+    tag: str | None
+
+    @property
+    def pretrained(self) -> str | None:
+        return str(self.weights) if self.weights is not None else self.tag
+
+
+def clip_choice() -> ClipChoice | None:
+    """The configured CLIP, or None when CLIP is off. Cheap: no model is loaded."""
+    env = settings.get()
+    arch = env.clip_model or (env.clip_config.stem if env.clip_config else None) or DEFAULT_ARCH
+    tag = env.clip_pretrained if env.clip_pretrained and not env.hub_offline else None
+    if env.clip_weights is None and tag is None:
+        return None
+    return ClipChoice(arch, env.clip_config, env.clip_weights, None if env.clip_weights else tag)
+
+
 def clip_identity() -> str | None:
-    """What CLIP would be used, as a short string for fingerprints; None when CLIP is not configured.
-    Cheap: no model is loaded."""
-    arch = os.environ.get("CINESEARCH_CLIP_MODEL", "").strip() or None
-    config = os.environ.get("CINESEARCH_CLIP_CONFIG", "").strip()
-    if config:
-        arch = arch or Path(config).stem
-    arch = arch or DEFAULT_ARCH
-    weights = os.environ.get("CINESEARCH_CLIP_WEIGHTS", "").strip()
-    if weights:
+    """What CLIP would be used, as a short string for fingerprints; None when CLIP is not configured."""
+    choice = clip_choice()
+    if choice is None:
+        return None
+    if choice.weights is not None:
         try:
-            st = Path(weights).stat()
+            st = choice.weights.stat()
         except OSError:
-            return f"{arch}:missing:{weights}"
-        return f"{arch}:{Path(weights).name}:{st.st_size}:{st.st_mtime_ns}"
-    tag = os.environ.get("CINESEARCH_CLIP_PRETRAINED", "").strip()
-    if tag and not hub_offline():
-        return f"{arch}:{tag}"
-    return None
+            return f"{choice.arch}:missing:{choice.weights}"
+        return f"{choice.arch}:{choice.weights.name}:{st.st_size}:{st.st_mtime_ns}"
+    return f"{choice.arch}:{choice.tag}"
 
 
 class ClipEncoder:
@@ -94,33 +112,17 @@ class ClipEncoder:
 
 def load_clip() -> ClipEncoder:
     """The configured CLIP model, or ModelUnavailable saying how to configure one."""
-    if clip_identity() is None:   # decided before importing open_clip, which alone takes seconds
+    choice = clip_choice()
+    if choice is None or choice.pretrained is None:   # decided before importing open_clip (seconds)
         raise ModelUnavailable(f"CLIP is off: no weights ship offline; {HOW_TO}")
     import open_clip
 
-    config = os.environ.get("CINESEARCH_CLIP_CONFIG", "").strip()
-    arch = os.environ.get("CINESEARCH_CLIP_MODEL", "").strip()
-    if config:
-        cfg = Path(config).expanduser()
-        if not cfg.is_file():
-            raise ModelUnavailable(f"CINESEARCH_CLIP_CONFIG={config}: no such file")
-        open_clip.add_model_config(cfg)
-        arch = arch or cfg.stem
-    arch = arch or DEFAULT_ARCH
-    weights = os.environ.get("CINESEARCH_CLIP_WEIGHTS", "").strip()
-    tag = os.environ.get("CINESEARCH_CLIP_PRETRAINED", "").strip()
-    if weights:
-        if not Path(weights).expanduser().is_file():
-            raise ModelUnavailable(f"CINESEARCH_CLIP_WEIGHTS={weights}: no such file")
-        pretrained = str(Path(weights).expanduser())
-    elif tag and not hub_offline():
-        pretrained = tag
-    else:
-        raise ModelUnavailable(f"CLIP is off: no weights ship offline; {HOW_TO}")
+    if choice.config is not None:
+        open_clip.add_model_config(choice.config)
     try:
-        return ClipEncoder(arch, pretrained, torch_device())
+        return ClipEncoder(choice.arch, choice.pretrained, torch_device())
     except ModelUnavailable:
         raise
     except Exception as exc:
-        raise ModelUnavailable(f"CLIP {arch} from {pretrained} failed to load ({type(exc).__name__}: {exc}); "
-                               f"{HOW_TO}") from exc
+        raise ModelUnavailable(f"CLIP {choice.arch} from {choice.pretrained} failed to load "
+                               f"({type(exc).__name__}: {exc}); {HOW_TO}") from exc

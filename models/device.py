@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-import os
+
+from cinesearch import settings
 
 
 @functools.cache
 def torch_device() -> str:
-    forced = os.environ.get("CINESEARCH_DEVICE", "").strip().lower()
+    forced = settings.get().device
     if forced:
         return forced
     import torch

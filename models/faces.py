@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.registry import ModelUnavailable, resolve
+from cinesearch import settings
+from cinesearch.models.registry import ModelUnavailable, resolve
 
 DIM = 128
 # dlib vectors have norm ~1.39; distance 0.6 between raw vectors ~ cosine 0.907 between unit ones.
@@ -96,9 +97,7 @@ class FaceAnalyzer:
 def cnn_usable() -> bool:
     """dlib's CNN detector only when dlib was built with CUDA (or CINESEARCH_FACE_CNN=1): on CPU it
     took 3.7 s per 640x360 frame here, against 70 ms for upsampled HOG."""
-    import os
-
-    if os.environ.get("CINESEARCH_FACE_CNN", "") == "1":
+    if settings.get().face_cnn:
         return True
     try:
         import dlib

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.registry import ModelUnavailable, resolve
+from cinesearch.models.registry import ModelUnavailable, resolve
 
 
 @dataclass

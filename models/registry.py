@@ -20,10 +20,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cinesearch import settings
+from cinesearch.errors import Unavailable
+
 log = logging.getLogger("cinesearch.models")
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(Unavailable, RuntimeError):
     """No weights could be found for a model; the message says how to supply them."""
 
 
@@ -54,9 +57,7 @@ def _package_file(package: str, relative: str) -> Path | None:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("CINESEARCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "cinesearch")
-    return Path(base)
+    return settings.get().cache_dir()
 
 
 WHISPER_BASE_SHA256_PREFIX = "d01c3014"
@@ -140,7 +141,7 @@ SOURCES: dict[str, ModelSource] = {
 
 
 def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0") or os.environ.get("CINESEARCH_OFFLINE", "") == "1"
+    return settings.get().hub_offline
 
 
 def resolve(name: str) -> Path:
@@ -148,12 +149,9 @@ def resolve(name: str) -> Path:
     source = SOURCES.get(name)
     if source is None:
         raise ModelUnavailable(f"unknown model {name!r}; known: {', '.join(sorted(SOURCES))}")
-    explicit = os.environ.get(source.env_var, "").strip()
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not path.exists():
-            raise ModelUnavailable(f"{source.env_var}={explicit}: no such file or folder")
-        return path
+    explicit = settings.get().model_path(source.env_var)
+    if explicit is not None:   # cinesearch.settings has checked that it exists
+        return explicit
     packaged = source.packaged()
     if packaged is not None:
         return packaged

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.device import torch_device
-from models.registry import ModelUnavailable, resolve
+from cinesearch.models.device import torch_device
+from cinesearch.models.registry import ModelUnavailable, resolve
 
 
 @dataclass

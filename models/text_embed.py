@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.device import torch_device
-from models.registry import ModelUnavailable, resolve
+from cinesearch.models.device import torch_device
+from cinesearch.models.registry import ModelUnavailable, resolve
 
 DIM = 384
 

@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 
-from models.device import torch_device
-from models.registry import resolve
+from cinesearch.models.device import torch_device
+from cinesearch.models.registry import resolve
 
 WINDOW = 100   # frames per window, as trained
 STEP = 50      # each window contributes its middle 50 predictions

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from models.registry import ModelUnavailable, quiet_stderr, resolve
+from cinesearch.models.registry import ModelUnavailable, quiet_stderr, resolve
 
 FEATURE_TENSOR = "efficientnet-lite3/model/head/Squeeze1"
 FEATURE_DIM = 1280

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from models.registry import ModelUnavailable, resolve
+from cinesearch.models.registry import ModelUnavailable, resolve
 
 
 class WordSegmenter:

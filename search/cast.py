@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from search.cast_graph import CastNode, affinity
-from search.ppcc import ppcc
-from search.store import Character, Store
+from cinesearch.search.cast_graph import CastNode, affinity
+from cinesearch.search.ppcc import ppcc
+from cinesearch.search.store import Character, Store
 
 FACE_CANDIDATES = 200     # nearest face tracks of the library for an uploaded photo
 FACE_MIN_COSINE = 0.88    # a movie is a candidate when one of its tracks comes this close

@@ -13,20 +13,20 @@ Elasticsearch backends answer the same way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from search import focus as F
-from search.cast import CastHit, CastSearch
-from search.fusion import FusionWeights, ranked, rrf
-from search.movie_view import TIMED_KINDS, MovieView, ViewCache
-from search.query import Query, keywords
-from search.similar import SimilarShots
-from search.store import Movie, Retrieval, Shot, Store, TextSegment
-from search.tags import TagIndex
+from cinesearch.search import focus as F
+from cinesearch.search.cast import CastHit, CastSearch
+from cinesearch.search.encoders import Encoders, default_encoders
+from cinesearch.search.fusion import FusionWeights, ranked, rrf
+from cinesearch.search.movie_view import TIMED_KINDS, MovieView, ViewCache
+from cinesearch.search.query import Query, keywords
+from cinesearch.search.similar import SimilarShots
+from cinesearch.search.store import Movie, Retrieval, Shot, Store, TextSegment
+from cinesearch.search.tags import TagIndex
 
 DENSE_K = 200        # nearest texts per sentence from faiss
 BM25_K = 200         # keyword hits per sentence
@@ -57,27 +57,6 @@ class Clip:
         if self.focus:
             d["focus"] = self.focus
         return d
-
-
-@dataclass
-class Encoders:
-    """Query-side encoders, each loaded on first use (None: that modality is off)."""
-    text: Callable[[list[str]], np.ndarray] | None
-    clip_text: Callable[[list[str]], np.ndarray] | None
-
-
-def default_encoders() -> Encoders:
-    from models.clip import clip_identity, load_clip
-    from models.registry import optional
-    from models.text_embed import load_text_embedder
-
-    text = optional("minilm", load_text_embedder)
-    clip = None
-    identity = clip_identity()
-    if identity:
-        enc = optional(f"clip:{identity}", load_clip)
-        clip = enc.encode_texts if enc is not None else None
-    return Encoders(text=text, clip_text=clip)
 
 
 @dataclass
@@ -122,11 +101,10 @@ class SearchEngine:
         self._encoders = encoders
         self.weights = weights or FusionWeights.from_env()
         self.views = ViewCache(store)
-        self.tags = TagIndex(store)
+        self.tags = TagIndex(store, lambda: self.encoders)
         self.cast = CastSearch(store)
         self.similar_shots = SimilarShots(store)
-        self._movies: dict[str, Movie] | None = None
-        self._movies_gen: int | None = None
+        self._movies: tuple[int, dict[str, Movie]] | None = None   # (generation, movies): swapped whole
 
     @property
     def encoders(self) -> Encoders:
@@ -136,10 +114,11 @@ class SearchEngine:
 
     def movies(self) -> dict[str, Movie]:
         gen = self.store.generation()
-        if self._movies is None or gen != self._movies_gen:
-            self._movies = {m.id: m for m in self.store.list_movies()}
-            self._movies_gen = gen
-        return self._movies
+        cached = self._movies
+        if cached is None or cached[0] != gen:
+            cached = (gen, {m.id: m for m in self.store.list_movies()})
+            self._movies = cached
+        return cached[1]
 
     # -- public ------------------------------------------------------------------------------
     def search(self, q: Query, limit: int = 10, face: np.ndarray | None = None) -> dict[str, Any]:

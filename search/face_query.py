@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cinesearch.errors import UserError
+
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 
 
-class FaceQueryError(ValueError):
+class FaceQueryError(UserError, ValueError):
     """The photo cannot be used; the message says why in one line."""
 
 
@@ -35,10 +37,9 @@ def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
 
 def face_from_image(rgb: np.ndarray, name: str = "photo") -> tuple[np.ndarray, str | None]:
     """The embedding of the photo's face, and a note when the largest of several was taken."""
-    from models.faces import load_face_analyzer
-    from models.registry import optional
+    from cinesearch import models
 
-    analyzer = optional("dlib-faces", load_face_analyzer)
+    analyzer = models.face_analyzer()
     if analyzer is None:
         raise FaceQueryError("face search needs the dlib face models (see the notice above)")
     faces = analyzer.faces(rgb, upsample=1)

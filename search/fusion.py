@@ -4,10 +4,11 @@ tag responses live on unrelated scales."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
+
+from cinesearch import settings
 
 K = TypeVar("K", bound=Hashable)
 
@@ -30,17 +31,10 @@ class FusionWeights:
 
     @classmethod
     def from_env(cls, spec: str | None = None) -> FusionWeights:
-        spec = os.environ.get("CINESEARCH_WEIGHTS", "") if spec is None else spec
-        values = cls().as_dict()
-        for part in filter(None, (p.strip() for p in spec.split(","))):
-            name, _, value = part.partition("=")
-            if name.strip() not in values:
-                raise ValueError(f"CINESEARCH_WEIGHTS: unknown modality {name.strip()!r} (known: {', '.join(values)})")
-            try:
-                values[name.strip()] = float(value)
-            except ValueError:
-                raise ValueError(f"CINESEARCH_WEIGHTS: {part!r} is not name=number") from None
-        return cls(**values)
+        """The weights CINESEARCH_WEIGHTS sets (validated by cinesearch.settings), or those `spec`
+        names, over the defaults."""
+        pairs = settings.get().weights if spec is None else settings.parse_weights(spec)
+        return cls(**{**cls().as_dict(), **dict(pairs)})
 
 
 def rrf(rankings: Mapping[str, Sequence[K]], weights: Mapping[str, float], k: int = RRF_K) -> dict[K, float]:

@@ -5,12 +5,13 @@ while the library does not change."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from search.store import Movie, Shot, Store, TextSegment
+from cinesearch.search.store import Movie, Shot, StoreReader, TextSegment
 
 # Timed kinds pin a sentence to seconds; the others only to shots or scenes.
 TIMED_KINDS = frozenset({"subtitle", "description", "transcript"})
@@ -48,7 +49,7 @@ class MovieView:
         return value, best
 
 
-def build_view(store: Store, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
+def build_view(store: StoreReader, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
     shots = store.get_shots(movie.id, first, last, appearance=False)
     offset = shots[0].index if shots else first
     texts = store.get_texts(movie.id, vectors=True, first_shot=offset, last_shot=offset + len(shots) - 1) \
@@ -77,39 +78,49 @@ def view_of(movie: Movie, offset: int, shots: list[Shot], texts: list[TextSegmen
 class ViewCache:
     """Most recently used views, dropped whenever the library's generation moves."""
 
-    def __init__(self, store: Store, size: int = 64):
+    def __init__(self, store: StoreReader, size: int = 64):
         self.store, self.size = store, size
         self._views: OrderedDict[tuple[str, int, int | None], MovieView] = OrderedDict()
         self._generation: int | None = None
+        self._lock = threading.Lock()   # request threads share the cache; views are built outside it
 
-    def get(self, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
-        gen = self.store.generation()
+    def _current(self, gen: int) -> None:
         if gen != self._generation:
             self._views.clear()
             self._generation = gen
+
+    def _keep(self, key: tuple[str, int, int | None], view: MovieView) -> None:
+        self._views[key] = view
+        while len(self._views) > self.size:
+            self._views.popitem(last=False)
+
+    def get(self, movie: Movie, first: int = 0, last: int | None = None) -> MovieView:
+        gen = self.store.generation()
         key = (movie.id, first, last)
-        view = self._views.get(key)
-        if view is None:
-            view = build_view(self.store, movie, first, last)
-            self._views[key] = view
-            while len(self._views) > self.size:
-                self._views.popitem(last=False)
-        else:
-            self._views.move_to_end(key)
+        with self._lock:
+            self._current(gen)
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+        view = build_view(self.store, movie, first, last)
+        with self._lock:
+            if self._generation == gen:
+                self._keep(key, view)
         return view
 
     def prefetch(self, windows: list[tuple[Movie, int, int]]) -> None:
         """Build the views of several windows that are not cached yet with one store call (one
         round trip on Elasticsearch) instead of one call per window."""
         gen = self.store.generation()
-        if gen != self._generation:
-            self._views.clear()
-            self._generation = gen
-        todo = [(m, first, last) for m, first, last in windows if (m.id, first, last) not in self._views]
+        with self._lock:
+            self._current(gen)
+            todo = [(m, first, last) for m, first, last in windows if (m.id, first, last) not in self._views]
         if len(todo) < 2:
             return
         read = self.store.read_windows([(m.id, first, last) for m, first, last in todo])
-        for (movie, first, last), (shots, texts) in zip(todo, read, strict=True):
-            self._views[(movie.id, first, last)] = view_of(movie, shots[0].index if shots else first, shots, texts)
-        while len(self._views) > self.size:
-            self._views.popitem(last=False)
+        with self._lock:
+            if self._generation != gen:
+                return
+            for (movie, first, last), (shots, texts) in zip(todo, read, strict=True):
+                self._keep((movie.id, first, last), view_of(movie, shots[0].index if shots else first, shots, texts))

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cinesearch.errors import UserError
+
 MAX_QUERY_CHARS = 2000
 
 _KEYS = {"tag": "tags", "tags": "tags", "cast": "cast", "movie": "movies"}
@@ -26,7 +28,7 @@ _STOP = ("a an and are as at be been but by for from has have he her his i in in
 STOPWORDS = frozenset(_STOP.split())
 
 
-class QueryError(ValueError):
+class QueryError(UserError, ValueError):
     """A query that cannot be run; the message says why, in one line."""
 
 

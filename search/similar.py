@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.fusion import RRF_K, ranked, rrf
-from search.store import Movie, Retrieval, Shot, Store
+from cinesearch.errors import NotFound
+from cinesearch.search.fusion import RRF_K, ranked, rrf
+from cinesearch.search.store import Movie, Retrieval, Shot, Store
 
 NEIGHBOURS_K = 200     # nearest shots fetched per modality
 PER_MOVIE = 5          # results one movie may contribute (a long movie should not fill the page)
 
 
-class ShotNotFound(LookupError):
+class ShotNotFound(NotFound, LookupError):
     """The movie or the shot named as the example does not exist (exit 2 / HTTP 404)."""
 
 

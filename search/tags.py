@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from search.mil import MilModel, train_mil
-from search.store import Movie, Store
+from cinesearch.search.encoders import Encoders, default_encoders
+from cinesearch.search.mil import MilModel, train_mil
+from cinesearch.search.store import Movie, StoreReader
 
 MOVIE_TAG_BOOST = 0.15   # a shot of a movie that carries the tag itself
 APPEARANCE_DIM = 1280
@@ -48,7 +50,7 @@ class ShotTable:
     labels: dict[str, list[str]] = field(default_factory=dict)   # shot row -> concept labels (for why)
 
 
-def build_table(store: Store) -> ShotTable:
+def build_table(store: StoreReader) -> ShotTable:
     movie_ids: list[str] = []
     idx: list[int] = []
     app, conc, text, clip = [], [], [], []
@@ -108,8 +110,9 @@ class Response:
 
 
 class TagIndex:
-    def __init__(self, store: Store):
+    def __init__(self, store: StoreReader, encoders: Callable[[], Encoders] = default_encoders):
         self.store = store
+        self._encoders = encoders     # the engine's (injected or default), asked when a tag needs them
         self._lock = threading.Lock()
         self._gen: int | None = None
         self._table: ShotTable | None = None
@@ -202,23 +205,18 @@ class TagIndex:
     def _zero_shot(self, tag: str) -> np.ndarray:
         """A tag nobody labelled: its words against each shot's concepts and texts (MiniLM), and a
         CLIP prompt against the shot images when CLIP is present."""
-        from models.registry import optional
-        from models.text_embed import load_text_embedder
-
         table = self._table
         assert table is not None
         out = np.zeros(len(table.movie_ids), np.float32)
-        embed = optional("minilm", load_text_embedder)
-        if embed is not None and len(out):
-            q = embed([tag])[0]
-            out = np.maximum(table.concepts @ q, 0.8 * (table.texts @ q))
-        if table.clip is not None:
-            from models.clip import clip_identity, load_clip
-
-            identity = clip_identity()
-            enc = optional(f"clip:{identity}", load_clip) if identity else None
-            if enc is not None and enc.dim == table.clip.shape[1]:
-                out = np.maximum(out, table.clip @ enc.encode_texts([f"a photo of {tag}"])[0])
+        enc = self._encoders()
+        if enc.text is not None and len(out):
+            q = enc.text([tag])[0]
+            if q.shape[0] == table.concepts.shape[1]:
+                out = np.maximum(table.concepts @ q, 0.8 * (table.texts @ q))
+        if table.clip is not None and enc.clip_text is not None:
+            prompt = enc.clip_text([f"a photo of {tag}"])[0]
+            if prompt.shape[0] == table.clip.shape[1]:
+                out = np.maximum(out, table.clip @ prompt)
         return out.astype(np.float32)
 
     def search(self, tags: list[str], allowed: set[str] | None, k: int) -> list[TagHit]:

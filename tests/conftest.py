@@ -36,7 +36,7 @@ class CliResult:
 
 def run_cli(*args: str, library: Path | None = None) -> CliResult:
     """Run `cinesearch` in-process (models load once per test session), capturing its streams."""
-    from web.cli import main
+    from cinesearch.cli import main
 
     argv = [*args]
     if library is not None:
@@ -155,7 +155,7 @@ def backend(request) -> Backend:
 @pytest.fixture
 def new_store(backend, tmp_path):
     """open_store for a library at a path, on the backend under test (same indices on reopen)."""
-    from search.store import open_store
+    from cinesearch.search.store import open_store
 
     known: dict[Path, dict[str, str]] = {}
     opened = []

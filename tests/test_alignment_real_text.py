@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.text_layer import align_untimed
-from search.store import Scene, TextSegment
+from cinesearch.indexer.text_layer import align_untimed
+from cinesearch.search.store import Scene, TextSegment
 
 # Dialogue as subtitles per scene (public-domain style exchanges), and a script that paraphrases it.
 SCENES = [
@@ -27,7 +27,7 @@ SCRIPT = [
 
 @pytest.fixture(scope="module")
 def embed():
-    from models.text_embed import load_text_embedder
+    from cinesearch.models.text_embed import load_text_embedder
 
     return load_text_embedder()
 

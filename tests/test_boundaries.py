@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from indexer import boundaries as B
+from cinesearch.indexer import boundaries as B
 
 
 def test_spans_above_finds_runs():

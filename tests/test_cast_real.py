@@ -92,8 +92,8 @@ def test_removing_the_movie_removes_its_face_vectors(cast_library, new_store, tm
     """Written into a fresh library of the backend under test, found by face, then removed."""
     import numpy as np
 
-    from search.store import Keyframe, open_store
-    from search.store.migrate import read_bundle
+    from cinesearch.search.store import Keyframe, open_store
+    from cinesearch.search.store.migrate import read_bundle
 
     src = open_store(cast_library)
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.tracks import Detection, body_box, link_tracks
-from search.mil import average_precision
-from search.ppcc import assign, label_propagation, ppcc
+from cinesearch.indexer.tracks import Detection, body_box, link_tracks
+from cinesearch.search.mil import average_precision
+from cinesearch.search.ppcc import assign, label_propagation, ppcc
 
 
 def _unit(v):

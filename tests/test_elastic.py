@@ -146,7 +146,7 @@ def _copy_catalogue(src: Path, dest: Path) -> Path:
 # -- Elasticsearch stopped in the middle of an ingest ---------------------------------------------
 def test_stopping_elasticsearch_mid_ingest_then_rerunning_completes_without_duplicates(tmp_path, monkeypatch):
     require_elasticsearch()
-    from search.store import elastic
+    from cinesearch.search.store import elastic
 
     root = tmp_path / "movies"
     root.mkdir()
@@ -210,7 +210,7 @@ def test_unreachable_elasticsearch_is_exit_2_and_http_503(tmp_path):
         result = run_cli(*args, "--backend", "elasticsearch", "--es-url", dead, library=lib)
         assert result.code == 2, (args, result.err)
         assert result.err.count("\n") == 1 and "unreachable" in result.err and dead in result.err, result.err
-    from web.app import create_app
+    from cinesearch.web.app import create_app
 
     client = create_app({"LIBRARY": str(lib), "TESTING": True,
                          "STORE": {"backend": "elasticsearch", "es_url": dead}}).test_client()

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.store import StoreError
-from search.store import es_schema as S
-from search.store.config import BackendConfig, remember, resolve
-from search.store.elastic import _chunks_by_bytes, _rid, run_key
-from search.store.records import Movie, MovieBundle, Shot
+from cinesearch.search.store import StoreError
+from cinesearch.search.store import es_schema as S
+from cinesearch.search.store.config import BackendConfig, remember, resolve
+from cinesearch.search.store.elastic import _chunks_by_bytes, _rid, run_key
+from cinesearch.search.store.records import Movie, MovieBundle, Shot
+from cinesearch.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,13 +37,16 @@ def test_backend_is_chosen_by_flag_then_environment_then_folder(tmp_path, monkey
     monkeypatch.setenv("CINESEARCH_ES_URL", "http://b:9200")
     assert resolve(tmp_path).es_url == "http://b:9200"
     assert resolve(tmp_path, es_url="http://c:9200", backend="embedded").backend == "embedded"
-    monkeypatch.setenv("CINESEARCH_BACKEND", "solr")
-    with pytest.raises(StoreError, match="unknown backend 'solr'"):
+    monkeypatch.setenv("CINESEARCH_BACKEND", "solr")   # bad values are refused by the one settings object
+    with pytest.raises(SettingsError, match="CINESEARCH_BACKEND='solr': must be one of embedded, elasticsearch"):
         resolve(tmp_path)
     monkeypatch.setenv("CINESEARCH_BACKEND", "elasticsearch")
     monkeypatch.setenv("CINESEARCH_ES_REPLICAS", "two")
-    with pytest.raises(StoreError, match="CINESEARCH_ES_REPLICAS"):
+    with pytest.raises(SettingsError, match="CINESEARCH_ES_REPLICAS"):
         resolve(tmp_path)
+    monkeypatch.delenv("CINESEARCH_ES_REPLICAS")
+    with pytest.raises(StoreError, match="unknown backend 'solr'"):
+        resolve(tmp_path, backend="solr")
     (tmp_path / "backend.json").write_text("{broken")
     with pytest.raises(StoreError, match="unreadable backend configuration"):
         resolve(tmp_path)
@@ -71,8 +75,8 @@ def test_bulk_chunks_respect_the_byte_cap_and_keep_order():
 
 
 def test_movie_cache_cuts_windows_like_the_store_and_keeps_to_its_budget():
-    from search.store.movie_cache import MovieCache, size_of, window
-    from search.store.records import TextSegment
+    from cinesearch.search.store.movie_cache import MovieCache, size_of, window
+    from cinesearch.search.store.records import TextSegment
 
     shots = [Shot(i, i, i + 1, i, i + 1) for i in range(10)]
     texts = [TextSegment("subtitle", "s", i, i + 1, f"line {i}", first_shot=i, last_shot=i + 1,

@@ -11,8 +11,8 @@ import io
 import opentimelineio as otio
 import pytest
 
-from search.store import Movie
-from web.timeline import ExportError, export, format_for, title_of
+from cinesearch.search.export import ExportError, export, format_for, title_of
+from cinesearch.search.store import Movie
 
 
 def _movie(mid: str, fps: float, source: str) -> Movie:
@@ -90,7 +90,7 @@ def test_cli_export_matches_the_printed_results(web_library, cli, tmp_path):
 
 
 def test_api_and_page_offer_the_same_answer_as_selects(web_library):
-    from web.app import create_app
+    from cinesearch.web.app import create_app
 
     client = create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
     answer = client.get("/api/search", query_string={"q": QUERY, "limit": 3}).json

@@ -219,7 +219,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, cli):
 # -- crash safety ---------------------------------------------------------------------------------
 def _run_subprocess(args, lib, env_extra=None, timeout=300):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "web.cli", *args, "--library", str(lib)], env=env,
+    return subprocess.run([sys.executable, "-m", "cinesearch.cli", *args, "--library", str(lib)], env=env,
                           capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parent.parent)
 
 
@@ -253,8 +253,8 @@ def test_real_kill_9_mid_movie(tmp_path, media):
     lib = tmp_path / "lib"
     assert _run_subprocess(["index", str(media("bikes.mp4"))], lib).returncode == 0
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "index", str(media("demo.mp4")), "--profile", "full",
-                             "--library", str(lib)], env=env, cwd=Path(__file__).parent.parent,
+    proc = subprocess.Popen([sys.executable, "-m", "cinesearch.cli", "index", str(media("demo.mp4")),
+                             "--profile", "full", "--library", str(lib)], env=env, cwd=Path(__file__).parent.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (lib / "staging" / "demo").exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -296,7 +296,7 @@ def test_subtitles_are_stored_and_an_unreadable_one_is_refused(tmp_path, cli, me
     lib = tmp_path / "lib"
     res = cli("index", str(folder), library=lib)
     assert res.code == 0, res.err
-    from search.store import open_store
+    from cinesearch.search.store import open_store
 
     store = open_store(lib)
     texts = store.get_texts("bikes-movie")

@@ -1,4 +1,4 @@
-from indexer.keyframes import keyframe_targets, nearest_available
+from cinesearch.indexer.keyframes import keyframe_targets, nearest_available
 
 
 def test_targets_at_quarter_points():

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from indexer.scenes import SceneParams, boundary_similarity, group_scenes
+from cinesearch.indexer.scenes import SceneParams, boundary_similarity, group_scenes
 
 
 def _feat(kind: int, noise: float = 0.05, seed: int = 0) -> np.ndarray:

@@ -12,8 +12,8 @@ import movie_builder as mb
 import numpy as np
 import pytest
 
-from search.focus import iou
-from search.mil import average_precision
+from cinesearch.search.focus import iou
+from cinesearch.search.mil import average_precision
 
 pytestmark = pytest.mark.slow
 
@@ -156,8 +156,8 @@ def tag_library(tmp_path_factory, backend):
 
 
 def test_learned_tag_responses_rank_the_planted_shots_first(tag_library):
-    from search.store import open_store
-    from search.tags import TagIndex
+    from cinesearch.search.store import open_store
+    from cinesearch.search.tags import TagIndex
 
     store = open_store(tag_library)
     try:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import focus as F
-from search.fusion import FusionWeights, ranked, rrf
-from search.mil import average_precision, train_mil
-from search.query import MAX_QUERY_CHARS, QueryError, keywords, parse_query, split_sentences
+from cinesearch.search import focus as F
+from cinesearch.search.fusion import FusionWeights, ranked, rrf
+from cinesearch.search.mil import average_precision, train_mil
+from cinesearch.search.query import MAX_QUERY_CHARS, QueryError, keywords, parse_query, split_sentences
 
 
 def test_query_syntax_takes_tags_cast_movies_and_phrases_out_of_the_text():

@@ -9,7 +9,7 @@ import itertools
 import movie_builder as mb
 import pytest
 
-from search.similar import rank_neighbours
+from cinesearch.search.similar import rank_neighbours
 
 W = {"appearance": 0.7, "visual": 1.0}
 
@@ -78,7 +78,7 @@ def test_bad_examples_are_exit_2_and_http_404(web_library, cli):
                        (["story", "0", "--limit", "0"], "--limit"), (["story", "0", "--movie", "nope"], "--movie")):
         result = cli("similar", *args, library=web_library)
         assert result.code == 2 and says in result.err and result.err.count("\n") == 1, (args, result.err)
-    from web.app import create_app
+    from cinesearch.web.app import create_app
 
     client = create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
     ok = client.get("/api/movies/story/shots/0/similar", query_string={"limit": 3})

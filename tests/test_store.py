@@ -6,8 +6,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from search.store import Keyframe, Movie, MovieBundle, Scene, Shot, StoreError, open_store
-from search.store.schema import SCHEMA_VERSION
+from cinesearch.search.store import Keyframe, Movie, MovieBundle, Scene, Shot, StoreError, open_store
+from cinesearch.search.store.schema import SCHEMA_VERSION
 
 
 def _bundle(movie_id="m", n=3, fp="f1"):
@@ -101,7 +101,7 @@ def test_failed_write_leaves_previous_version(tmp_path):
 
 
 def test_old_library_is_migrated_in_place(tmp_path):
-    from search.store.schema import MIGRATIONS, _statements
+    from cinesearch.search.store.schema import MIGRATIONS, _statements
 
     lib = tmp_path / "lib"
     lib.mkdir()
@@ -120,7 +120,7 @@ def test_old_library_is_migrated_in_place(tmp_path):
 
 
 def test_keyword_search_follows_every_write_and_removal(tmp_path, new_store):
-    from search.store import TextSegment
+    from cinesearch.search.store import TextSegment
 
     store = new_store(tmp_path / "lib")
     with store.writer():
@@ -142,7 +142,7 @@ def test_keyword_search_follows_every_write_and_removal(tmp_path, new_store):
 
 
 def test_describe_shots_reads_named_shots_of_the_committed_run_with_their_texts(tmp_path, new_store):
-    from search.store import TextSegment
+    from cinesearch.search.store import TextSegment
 
     store = new_store(tmp_path / "lib")
     with store.writer():

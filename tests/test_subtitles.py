@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer.errors import InputError
-from indexer.subtitles import parse_subtitles
+from cinesearch.indexer.errors import InputError
+from cinesearch.indexer.subtitles import parse_subtitles
 
 SRT = """1
 00:00:01,000 --> 00:00:02,500

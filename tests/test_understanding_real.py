@@ -101,7 +101,7 @@ def test_photos_get_the_right_concept_words(story_library, cli, photo, word):
 
 
 def test_every_text_is_embedded_and_found_again_through_faiss(story_library):
-    from search.store import open_store
+    from cinesearch.search.store import open_store
 
     lib, _ = story_library
     store = open_store(lib)
@@ -129,7 +129,7 @@ def test_without_clip_indexing_says_so_once_and_works(tmp_path):
     a = _folder(tmp_path, "one", cues=True)
     b = _folder(tmp_path, "two", cues=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CINESEARCH_CLIP")}
-    proc = subprocess.run([sys.executable, "-m", "web.cli", "index", str(a), str(b), "--library",
+    proc = subprocess.run([sys.executable, "-m", "cinesearch.cli", "index", str(a), str(b), "--library",
                            str(tmp_path / "lib"), "--no-progress", "--json"], cwd=REPO, env=env,
                           capture_output=True, text=True, check=False, timeout=600)
     assert proc.returncode == 0, proc.stderr
@@ -169,8 +169,8 @@ def test_a_local_clip_model_gives_visual_vectors_found_again_by_id(tmp_path, cli
     assert result.json()["movies"][0]["stages"]["clip"] == "ran"
     shots = cli("shots", "clipped", "--json", library=lib).json()
     assert all(s["vectors"]["visual"] for s in shots)
-    from models.clip import load_clip
-    from search.store import open_store
+    from cinesearch.models.clip import load_clip
+    from cinesearch.search.store import open_store
 
     store = open_store(lib)
     try:
@@ -199,14 +199,14 @@ def test_adding_subtitles_recomputes_only_the_text_layer(tmp_path, cli, monkeypa
     assert first.json()["movies"][0]["stages"]["speech"] == "ran"
     before = cli("shots", "later", "--json", library=lib).json()
 
-    import indexer.pipeline as pipeline
+    from cinesearch.indexer.layers import shots, speech, vision
 
     def must_not_run(*_a, **_k):
         raise AssertionError("a visual stage ran again")
 
-    monkeypatch.setattr(pipeline.Indexer, "_analyse", must_not_run)
-    monkeypatch.setattr(pipeline, "run_vision", must_not_run)
-    monkeypatch.setattr(pipeline, "transcribe", must_not_run)
+    monkeypatch.setattr(shots, "decode_movie", must_not_run)
+    monkeypatch.setattr(vision, "run_vision", must_not_run)
+    monkeypatch.setattr(speech, "transcribe", must_not_run)
     mb.write_srt(folder / "story.en.srt", mb.STORY_CUES)
     (folder / "movie.json").write_text(json.dumps({"title": "Later", "subtitles": ["story.en.srt"]}))
     second = cli("index", str(folder), "--no-progress", "--json", library=lib)
@@ -224,7 +224,7 @@ def test_adding_subtitles_recomputes_only_the_text_layer(tmp_path, cli, monkeypa
     assert cli("check", "--json", library=lib).json()["ok"]
     # removing the movie removes its vectors
     assert cli("remove", "later", library=lib).code == 0
-    from search.store import open_store
+    from cinesearch.search.store import open_store
 
     store = open_store(lib)
     try:

@@ -8,13 +8,13 @@ import sqlite3
 import numpy as np
 import pytest
 
-from indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
-from indexer.concepts import concepts_text, group_word, shot_labels, shot_objects
-from indexer.onscreen_text import Reading, dedupe, respace
-from indexer.story_text import script_units, split_sentences, synopsis_units
-from models.speech import Word, sentence_segments
-from search.store.catalogue_rows import CatalogueRows
-from search.store.vectors import ArrayRows, IndexPolicy, VectorIndex
+from cinesearch.indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
+from cinesearch.indexer.concepts import concepts_text, group_word, shot_labels, shot_objects
+from cinesearch.indexer.onscreen_text import Reading, dedupe, respace
+from cinesearch.indexer.story_text import script_units, split_sentences, synopsis_units
+from cinesearch.models.speech import Word, sentence_segments
+from cinesearch.search.store.catalogue_rows import CatalogueRows
+from cinesearch.search.store.vectors import ArrayRows, IndexPolicy, VectorIndex
 
 
 def test_concepts_text_counts_objects_once_per_shot_and_names_labels():
@@ -70,7 +70,7 @@ def test_ocr_runs_are_respaced_keeping_the_reading_letters_and_case():
 
 def test_real_word_counts_split_ocr_runs_read_without_spaces():
     """wordsegment's counts (shipped in the package) on runs that PP-OCR recognisers really return."""
-    from models.words import load_segmenter
+    from cinesearch.models.words import load_segmenter
 
     words = load_segmenter()
     assert respace("MEETMEATTHELIGHTHOUSE", words.segment, words.known) == "MEET ME AT THE LIGHTHOUSE"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client(web_library, backend):
-    from web.app import create_app
+    from cinesearch.web.app import create_app
 
     app = create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
     assert app.get("/api/health").json["backend"] == backend.name     # the folder chose the backend

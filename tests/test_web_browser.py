@@ -24,7 +24,7 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
 def server(web_library):
     from werkzeug.serving import make_server
 
-    from web.app import create_app
+    from cinesearch.web.app import create_app
 
     srv = make_server("127.0.0.1", 0, create_app({"LIBRARY": str(web_library)}), threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)

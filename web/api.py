@@ -1,64 +1,32 @@
 """The JSON API, mirroring the CLI under /api. Errors are JSON with the proper status: 400 for a
 bad query or photo, 404 for an unknown movie, 413 for an upload over the cap, 503 when there is no
-library. GET never changes anything."""
+library (cinesearch.errors maps every error once). GET never changes anything. Arguments are
+checked by cinesearch.search.requests, the same checks the CLI makes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from web.app import library
+from cinesearch.errors import NotFound, UserError
+from cinesearch.search.query import Query
+from cinesearch.search.requests import check_limit, check_movies, search_query
+from cinesearch.search.store import Movie
+from cinesearch.web.app import library
 
 api = Blueprint("api", __name__)
 
 
-def _limit(args) -> int:
-    try:
-        limit = int(args.get("limit", 20))
-    except ValueError:
-        raise BadRequest("limit must be a whole number") from None
-    if not 1 <= limit <= 100:
-        raise BadRequest(f"limit must be between 1 and 100, not {limit}")
-    return limit
-
-
-def _known_movies(movies: list[str]) -> None:
-    """404 for the first movie filter that names no movie of the library."""
-    lib = library()
-    with lib.lock:   # the catalogue connection is shared by the request threads
-        unknown = [m for m in movies if lib.store.get_movie(m) is None]
-    if unknown:
-        raise NotFound(f"no movie {unknown[0]!r}")
-
-
-def search_args(args) -> tuple[Any, int]:
+def search_args(args: MultiDict[str, str]) -> tuple[Query, int]:
     """The query and limit from request arguments (shared with the pages)."""
-    from search.query import QueryError, parse_query
-
-    limit = _limit(args)
-    try:
-        query = parse_query(args.get("q", ""), tags=[args.get("tags", "")], cast=[args.get("cast", "")],
-                            movies=[m for m in args.getlist("movie") if m], allow_empty=request.method == "POST")
-    except QueryError as exc:
-        raise BadRequest(str(exc)) from None
-    _known_movies(query.movies)
+    limit = check_limit(args.get("limit", 20))
+    query = search_query(library().store, args.get("q", ""), tags=[args.get("tags", "")],
+                         cast=[args.get("cast", "")], movies=args.getlist("movie"),
+                         allow_empty=request.method == "POST")
     return query, limit
-
-
-class BadRequest(Exception):
-    status = 400
-
-
-class NotFound(Exception):
-    status = 404
-
-
-@api.errorhandler(BadRequest)
-@api.errorhandler(NotFound)
-def _client_error(exc):
-    return jsonify(error=str(exc)), exc.status
 
 
 @api.errorhandler(HTTPException)
@@ -67,52 +35,39 @@ def _http_error(exc: HTTPException):
     return jsonify(error=message), exc.code
 
 
-def run_search(query, limit: int, face=None) -> dict:
-    lib = library()
-    with lib.lock:
-        return lib.engine.search(query, limit=limit, face=face)
+def run_search(query: Query, limit: int, face: Any = None) -> dict[str, Any]:
+    return library().engine.search(query, limit=limit, face=face)
 
 
-def face_from_upload() -> Any:
-    from search.face_query import FaceQueryError, decode_photo, face_from_image
+def face_from_upload() -> tuple[Any, str | None]:
+    from cinesearch.search.face_query import decode_photo, face_from_image
 
     photo = request.files.get("photo")
     if photo is None or not photo.filename:
-        raise BadRequest("send the face photo as multipart field 'photo'")
-    data = photo.read()
-    try:
-        rgb = decode_photo(data, "photo")
-        with library().lock:
-            vector, note = face_from_image(rgb, "photo")
-    except FaceQueryError as exc:
-        raise BadRequest(str(exc)) from None
-    return vector, note
+        raise UserError("send the face photo as multipart field 'photo'")
+    return face_from_image(decode_photo(photo.read(), "photo"), "photo")
 
 
 @api.get("/health")
 def health():
     lib = library()
-    with lib.lock:
-        movies = lib.store.list_movies()
+    movies = lib.store.list_movies()
     return jsonify(status="ok", library=str(lib.root), backend=lib.store.backend, movies=len(movies),
                    shots=sum(m.n_shots for m in movies))
 
 
-def answer_response(answer: dict):
+def answer_response(answer: dict[str, Any]):
     """The answer as JSON, or with ?format=edl|otio|csv as a file of selects to download."""
     fmt = request.args.get("format", "json")
     if fmt == "json":
         return jsonify(answer)
-    from web.timeline import FORMATS, ExportError, export, format_for
+    from cinesearch.search.export import FORMATS, ExportError, export, format_for
 
-    lib = library()
     try:
         fmt = format_for(fmt)          # "EDL" is "edl"
-        with lib.lock:
-            movies = lib.engine.movies()
-        text = export(answer, movies, fmt)
+        text = export(answer, library().engine.movies(), fmt)
     except ExportError as exc:
-        raise BadRequest(f"format: {exc}") from None
+        raise UserError(f"format: {exc}") from None
     spec = FORMATS[fmt]
     resp = Response(text, mimetype=spec.mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="cinesearch-selects{spec.suffix}"'
@@ -137,61 +92,42 @@ def face_search():
 
 @api.get("/movies")
 def movies():
-    lib = library()
-    with lib.lock:
-        return jsonify([m.as_dict() for m in lib.store.list_movies()])
+    return jsonify([m.as_dict() for m in library().store.list_movies()])
 
 
-def _movie_or_404(movie_id: str):
+def movie_or_404(movie_id: str) -> Movie:
     movie = library().store.get_movie(movie_id)
     if movie is None:
-        abort(404, description=f"no movie {movie_id!r}")
+        raise NotFound(f"no movie {movie_id!r}")
     return movie
 
 
 @api.get("/movies/<movie_id>")
 def movie(movie_id: str):
-    lib = library()
-    with lib.lock:
-        m = _movie_or_404(movie_id)
-        data = m.as_dict()
-        data["cast"] = [c.as_dict() for c in lib.store.get_characters(movie_id)]
+    data = movie_or_404(movie_id).as_dict()
+    data["cast"] = [c.as_dict() for c in library().store.get_characters(movie_id)]
     return jsonify(data)
 
 
 @api.get("/movies/<movie_id>/shots")
 def shots(movie_id: str):
-    lib = library()
-    with lib.lock:
-        _movie_or_404(movie_id)
-        return jsonify([s.as_dict() for s in lib.store.get_shots(movie_id)])
+    movie_or_404(movie_id)
+    return jsonify([s.as_dict() for s in library().store.get_shots(movie_id)])
 
 
 @api.get("/movies/<movie_id>/scenes")
 def scenes(movie_id: str):
-    lib = library()
-    with lib.lock:
-        _movie_or_404(movie_id)
-        return jsonify([s.as_dict() for s in lib.store.get_scenes(movie_id)])
+    movie_or_404(movie_id)
+    return jsonify([s.as_dict() for s in library().store.get_scenes(movie_id)])
 
 
-def similar_args(args) -> tuple[int, list[str]]:
+def similar_args(args: MultiDict[str, str]) -> tuple[int, list[str]]:
     """The limit and movie filter of a "more like this" request (shared with the pages)."""
-    limit = _limit(args)
-    movies = [m for m in args.getlist("movie") if m]
-    _known_movies(movies)
-    return limit, movies
+    return check_limit(args.get("limit", 20)), check_movies(library().store, args.getlist("movie"))
 
 
-def run_similar(movie_id: str, shot: int, limit: int, movies: list[str]) -> dict:
-    from search.similar import ShotNotFound
-
-    lib = library()
-    with lib.lock:
-        try:
-            return lib.engine.similar(movie_id, shot, limit=limit, movies=movies)
-        except ShotNotFound as exc:
-            raise NotFound(str(exc)) from None
+def run_similar(movie_id: str, shot: int, limit: int, movies: list[str]) -> dict[str, Any]:
+    return library().engine.similar(movie_id, shot, limit=limit, movies=movies)
 
 
 @api.get("/movies/<movie_id>/shots/<int(signed=True):shot>/similar")

@@ -1,22 +1,27 @@
 """The Flask app factory: the JSON API (`web.api`) and the pages (`web.pages`) over one library.
 
-Configuration comes from a mapping (LIBRARY, STORE: backend options) plus the environment
-(CINESEARCH_LIBRARY, CINESEARCH_BACKEND, CINESEARCH_ES_URL, ...). One store and one
-search engine serve every request; queries run one at a time behind a lock (the SQLite catalogue
-connection and the model calls are shared), which on 2 cores costs little: the work is CPU-bound.
+Configuration comes from a mapping (LIBRARY, STORE: backend options) over cinesearch.settings
+(CINESEARCH_LIBRARY, CINESEARCH_BACKEND, CINESEARCH_ES_URL, ...). One store and one search engine
+serve every request; both are safe to call from the server's threads at once (the store gives
+each thread its own catalogue connection, the models lock themselves), so the app takes no lock
+around them. Every cinesearch error becomes JSON with its status (cinesearch.errors.http_status).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, jsonify
 
-from search.store import StoreError
+from cinesearch import settings
+from cinesearch.errors import CinesearchError, http_status
+
+if TYPE_CHECKING:
+    from cinesearch.search.engine import SearchEngine
+    from cinesearch.search.store import Store
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -27,45 +32,49 @@ class Library:
     def __init__(self, root: Path, options: Mapping[str, Any] | None = None):
         self.root = root
         self.options = dict(options or {})   # backend, es_url, es_prefix (None: environment / library default)
-        self.lock = threading.RLock()
-        self._store = None
-        self._engine = None
+        self._opening = threading.Lock()      # only so that two first requests do not open two stores
+        self._store: Store | None = None
+        self._engine: SearchEngine | None = None
 
     @property
-    def store(self):
-        with self.lock:
-            if self._store is None:
-                from search.store import open_store
+    def store(self) -> Store:
+        if self._store is None:
+            with self._opening:
+                if self._store is None:
+                    from cinesearch.search.store import open_store
 
-                self._store = open_store(self.root, **self.options)
-            return self._store
+                    self._store = open_store(self.root, **self.options)
+        return self._store
 
     @property
-    def engine(self):
-        with self.lock:
-            if self._engine is None:
-                from search.engine import SearchEngine
+    def engine(self) -> SearchEngine:
+        if self._engine is None:
+            store = self.store
+            with self._opening:
+                if self._engine is None:
+                    from cinesearch.search.engine import SearchEngine
 
-                self._engine = SearchEngine(self.store)
-            return self._engine
+                    self._engine = SearchEngine(store)
+        return self._engine
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    env = settings.get()   # a bad CINESEARCH_* value fails here, at start, not in a request
     app = Flask(__name__, static_folder="static", template_folder="templates")
-    app.config.update(LIBRARY=os.environ.get("CINESEARCH_LIBRARY") or "library", MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+    app.config.update(LIBRARY=str(env.library), MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       JSON_SORT_KEYS=False)
     app.config.update(dict(config or {}))
     app.extensions["cinesearch"] = Library(Path(app.config["LIBRARY"]).resolve(), app.config.get("STORE"))
 
-    from web.api import api
-    from web.pages import pages
+    from cinesearch.web.api import api
+    from cinesearch.web.pages import pages
 
     app.register_blueprint(api, url_prefix="/api")
     app.register_blueprint(pages)
 
-    @app.errorhandler(StoreError)
-    def _store_error(exc: StoreError):
-        return jsonify(error=str(exc)), 503
+    @app.errorhandler(CinesearchError)
+    def _cinesearch_error(exc: CinesearchError):
+        return jsonify(error=str(exc)), http_status(exc)
 
     @app.after_request
     def _headers(resp):

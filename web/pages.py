@@ -11,21 +11,20 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from markupsafe import Markup, escape
 
-from web.api import BadRequest, NotFound, face_from_upload, run_search, run_similar, search_args, similar_args
-from web.app import library
+from cinesearch.errors import UserError, http_status
+from cinesearch.web.api import face_from_upload, run_search, run_similar, search_args, similar_args
+from cinesearch.web.app import library
 
 pages = Blueprint("pages", __name__)
 
 
 def _suggestions() -> dict:
-    from search.tags import movie_tags
+    from cinesearch.search.tags import movie_tags
 
-    lib = library()
-    with lib.lock:
-        movies = lib.store.list_movies()
-        tags = sorted({t for m in movies for t in movie_tags(m)})
-        cast = sorted({c.get("character") for m in movies for c in (m.meta.get("cast") or [])
-                       if isinstance(c, dict) and c.get("character")})
+    movies = library().store.list_movies()
+    tags = sorted({t for m in movies for t in movie_tags(m)})
+    cast = sorted({c.get("character") for m in movies for c in (m.meta.get("cast") or [])
+                   if isinstance(c, dict) and c.get("character")})
     return {"movies": movies, "known_tags": tags, "known_cast": cast}
 
 
@@ -67,7 +66,7 @@ def _more_link(endpoint: str, limit: int, **values) -> str | None:
 
 def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None,
             exports: dict[str, str] | None = None, more: str | None = None):
-    from search.query import keywords
+    from cinesearch.search.query import keywords
 
     words = keywords(answer["query"]["text"]) if answer and answer["query"].get("text") else []
     return render_template("search.html", answer=answer, error=error, words=words, face_note=face_note,
@@ -81,8 +80,8 @@ def index():
         return _render(None, None)
     try:
         query, limit = search_args(request.args)
-    except (BadRequest, NotFound) as exc:
-        return _render(None, str(exc), exc.status)
+    except UserError as exc:
+        return _render(None, str(exc), http_status(exc))
     answer = run_search(query, limit + 1)
     more = _more_link("pages.index", limit) if _cut(answer, limit) else None
     return _render(answer, None, exports=_export_links("api.search"), more=more)
@@ -93,8 +92,8 @@ def face():
     try:
         vector, note = face_from_upload()
         query, limit = search_args(request.form)
-    except (BadRequest, NotFound) as exc:
-        return _render(None, str(exc), exc.status)
+    except UserError as exc:
+        return _render(None, str(exc), http_status(exc))
     return _render(run_search(query, limit, face=vector), None, face_note=note)
 
 
@@ -104,22 +103,21 @@ def similar(movie_id: str, shot: int):
     try:
         limit, movies = similar_args(request.args)
         answer = run_similar(movie_id, shot, limit + 1, movies)
-    except (BadRequest, NotFound) as exc:
-        return _render(None, str(exc), exc.status)
+    except UserError as exc:
+        return _render(None, str(exc), http_status(exc))
     more = _more_link("pages.similar", limit, movie_id=movie_id, shot=shot) if _cut(answer, limit) else None
     return _render(answer, None, exports=_export_links("api.similar", movie_id=movie_id, shot=shot), more=more)
 
 
 @pages.get("/movie/<movie_id>")
 def movie(movie_id: str):
-    lib = library()
-    with lib.lock:
-        m = lib.store.get_movie(movie_id)
-        if m is None:
-            abort(404)
-        shots = lib.store.get_shots(movie_id)
-        scenes = lib.store.get_scenes(movie_id)
-        characters = lib.store.get_characters(movie_id)
+    store = library().store
+    m = store.get_movie(movie_id)
+    if m is None:
+        abort(404)
+    shots = store.get_shots(movie_id)
+    scenes = store.get_scenes(movie_id)
+    characters = store.get_characters(movie_id)
     return render_template("movie.html", movie=m, shots=shots, scenes=scenes, characters=characters,
                            **_suggestions())
 
@@ -146,9 +144,7 @@ def media(rel: str):
 @pages.get("/video/<movie_id>")
 def video(movie_id: str):
     """The indexed video file, with HTTP range requests (206) so the player can seek."""
-    lib = library()
-    with lib.lock:
-        m = lib.store.get_movie(movie_id)
+    m = library().store.get_movie(movie_id)
     if m is None or not Path(m.source).is_file():
         abort(404)
     return send_file(m.source, conditional=True, max_age=0)
@@ -156,9 +152,7 @@ def video(movie_id: str):
 
 @pages.get("/portrait/<movie_id>/<int:index>")
 def portrait(movie_id: str, index: int):
-    lib = library()
-    with lib.lock:
-        m = lib.store.get_movie(movie_id)
+    m = library().store.get_movie(movie_id)
     if m is None:
         abort(404)
     cast = [c for c in (m.meta.get("cast") or []) if isinstance(c, dict)]

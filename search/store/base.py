@@ -6,14 +6,25 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
-from search.store.records import Character, CheckReport, FaceTrack, Movie, MovieBundle, Scene, Shot, TextSegment
+from cinesearch.errors import Unavailable
+from cinesearch.search.store.records import (
+    Character,
+    CheckReport,
+    FaceTrack,
+    Movie,
+    MovieBundle,
+    Scene,
+    Shot,
+    TextSegment,
+)
 
 
-class StoreError(Exception):
+class StoreError(Unavailable):
     """A library that cannot be used as asked (missing, locked, from a newer version)."""
 
 
@@ -22,10 +33,29 @@ class StoreUnavailable(StoreError):
     (the CLI exits 2, the API answers 503)."""
 
 
+class VectorKind(StrEnum):
+    """The vector sets a library holds. A StrEnum, so "text" still names TEXT, while a misspelt
+    kind is a TypeError at the call, never an empty answer."""
+    TEXT = "text"               # MiniLM vectors of texts (text ids)
+    VISUAL = "visual"           # CLIP image vectors of shots (shot ids)
+    APPEARANCE = "appearance"   # EfficientNet features of shots (shot ids)
+    FACE = "face"               # dlib face vectors of tracks (track ids)
+
+    @classmethod
+    def of(cls, kind: object) -> VectorKind:
+        try:
+            return cls(kind)
+        except ValueError:
+            raise TypeError(f"unknown vector kind {kind!r} (known: {', '.join(k.value for k in cls)})") from None
+
+
+BM25 = "bm25"
+
+
 @dataclass(frozen=True)
 class Retrieval:
     """One first-stage search: BM25 over texts (kind "bm25": words, phrases) or the nearest vectors
-    of a kind (text | visual | appearance | face)."""
+    of a VectorKind."""
     kind: str
     k: int
     words: tuple[str, ...] = ()
@@ -33,14 +63,16 @@ class Retrieval:
     vector: np.ndarray | None = None
     movie_id: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.kind != BM25:
+            object.__setattr__(self, "kind", VectorKind.of(self.kind))
 
-class Store(ABC):
+
+class StoreReader(ABC):
+    """What the query engine and the pages read: movies, shots, texts, tracks and first-stage
+    retrieval. Implementations are safe to call from several threads at once."""
     root: Path
     backend: str = ""          # "embedded" | "elasticsearch"
-
-    @abstractmethod
-    def writer(self) -> AbstractContextManager[None]:
-        """Hold the single-writer lock for the duration of a write session."""
 
     @abstractmethod
     def get_movie(self, movie_id: str) -> Movie | None: ...
@@ -92,9 +124,9 @@ class Store(ABC):
         """BM25 keyword search over all texts: (text id, score), best first."""
 
     @abstractmethod
-    def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, row ids) of the k nearest vectors of `kind` (text | visual | appearance) for each
-        L2-normalised query row, by inner product."""
+    def vector_search(self, kind: VectorKind | str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, row ids) of the k nearest vectors of `kind` for each L2-normalised query row, by
+        inner product. An unknown kind is a TypeError (VectorKind.of)."""
 
     def retrieve(self, requests: list[Retrieval]) -> list[list[tuple[int, float]]]:
         """Run several first-stage searches, (row id, score) best first for each; a vector kind or
@@ -103,7 +135,7 @@ class Store(ABC):
         out: list[list[tuple[int, float]]] = [[] for _ in requests]
         groups: dict[tuple[str, int, int], list[int]] = {}
         for i, r in enumerate(requests):
-            if r.kind == "bm25":
+            if r.kind == BM25:
                 out[i] = self.text_search(list(r.words), list(r.phrases), r.k, r.movie_id)
             elif r.vector is not None:
                 groups.setdefault((r.kind, len(r.vector), r.k), []).append(i)
@@ -140,6 +172,21 @@ class Store(ABC):
         return out
 
     @abstractmethod
+    def cached_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content hash recorded for a file of this size and mtime, if any (saves rehashing)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class StoreWriter(ABC):
+    """What the indexer writes: one movie at a time, atomically, under the single-writer lock."""
+
+    @abstractmethod
+    def writer(self) -> AbstractContextManager[None]:
+        """Hold the single-writer lock for the duration of a write session."""
+
+    @abstractmethod
     def staging_dir(self, movie_id: str) -> Path:
         """A scratch folder on the library's filesystem for one movie's in-progress work."""
 
@@ -150,8 +197,9 @@ class Store(ABC):
     @abstractmethod
     def remove_movie(self, movie_id: str) -> bool: ...
 
-    @abstractmethod
-    def cached_hash(self, path: str, size: int, mtime_ns: int) -> str | None: ...
+
+class StoreAdmin(ABC):
+    """Keeping a library sound: integrity checks and the removal of interrupted runs' leftovers."""
 
     @abstractmethod
     def check(self) -> CheckReport: ...
@@ -160,5 +208,7 @@ class Store(ABC):
     def collect_garbage(self) -> list[str]:
         """Remove leftovers of interrupted runs that no committed movie refers to."""
 
-    @abstractmethod
-    def close(self) -> None: ...
+
+class Store(StoreReader, StoreWriter, StoreAdmin):
+    """A whole backend: every store implements the three parts; callers ask for the part they use.
+    tests/integration/test_store_contract.py is the suite every backend passes."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from search.store.vectors import sample_positions
+from cinesearch.search.store.vectors import sample_positions
 
 _IDS_PER_QUERY = 500   # ids bound into one `IN (...)`: well under SQLite's parameter limit
 

@@ -9,7 +9,8 @@ import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from search.store.base import StoreError
+from cinesearch import settings as _settings
+from cinesearch.search.store.base import StoreError
 
 BACKENDS = ("embedded", "elasticsearch")
 CONFIG = "backend.json"
@@ -26,9 +27,7 @@ class BackendConfig:
     es_cache_mb: int = 256      # movies kept in memory by a serving process (0: off)
 
 
-_ENV = {"backend": "CINESEARCH_BACKEND", "es_url": "CINESEARCH_ES_URL", "es_prefix": "CINESEARCH_ES_PREFIX",
-        "es_shards": "CINESEARCH_ES_SHARDS", "es_replicas": "CINESEARCH_ES_REPLICAS",
-        "es_vectors": "CINESEARCH_ES_VECTORS", "es_cache_mb": "CINESEARCH_ES_CACHE_MB"}
+_FIELDS = ("backend", "es_url", "es_prefix", "es_shards", "es_replicas", "es_vectors", "es_cache_mb")
 
 
 def saved(library: Path) -> BackendConfig | None:
@@ -43,19 +42,20 @@ def saved(library: Path) -> BackendConfig | None:
 
 
 def resolve(library: Path, **explicit: object) -> BackendConfig:
-    """The configuration for `library`; explicit values (None: not given) win over the environment,
-    which wins over the library's saved choice."""
+    """The configuration for `library`; explicit values (None: not given) win over the environment
+    (cinesearch.settings, already validated), which wins over the library's saved choice."""
     cfg = saved(library) or BackendConfig()
-    for key, var in _ENV.items():
+    env = _settings.get()
+    for key in _FIELDS:
         value = explicit.get(key)
-        if value is None:
-            value = os.environ.get(var) or None
+        if value is None and (key if key != "es_url" else "es_urls") in env.sources:
+            value = getattr(env, key)
         if value is not None:
             field_type = type(getattr(BackendConfig(), key))
             try:
                 cfg = replace(cfg, **{key: field_type(value)})
             except ValueError:
-                raise StoreError(f"{var}: {value!r} is not a valid {field_type.__name__}") from None
+                raise StoreError(f"{key}: {value!r} is not a valid {field_type.__name__}") from None
     if cfg.backend not in BACKENDS:
         raise StoreError(f"unknown backend {cfg.backend!r} (available: {', '.join(BACKENDS)})")
     return cfg

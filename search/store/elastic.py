@@ -29,11 +29,11 @@ from typing import Any, TypeVar
 import numpy as np
 import orjson
 
-from search.store import es_schema as S
-from search.store.base import Retrieval, Store, StoreError, StoreUnavailable
-from search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
-from search.store.movie_cache import MovieCache, window
-from search.store.records import (
+from cinesearch.search.store import es_schema as S
+from cinesearch.search.store.base import Retrieval, Store, StoreError, StoreUnavailable
+from cinesearch.search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
+from cinesearch.search.store.movie_cache import MovieCache, window
+from cinesearch.search.store.records import (
     Character,
     CheckReport,
     FaceTrack,

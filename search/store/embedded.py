@@ -16,16 +16,18 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from search.store.base import Store, StoreError
-from search.store.catalogue_rows import CatalogueRows
-from search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
-from search.store.records import (
+from cinesearch.search.store.base import Store, StoreError, VectorKind
+from cinesearch.search.store.catalogue_rows import CatalogueRows
+from cinesearch.search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
+from cinesearch.search.store.records import (
     Character,
     CheckReport,
     FaceTrack,
@@ -36,8 +38,8 @@ from search.store.records import (
     Shot,
     TextSegment,
 )
-from search.store.schema import SCHEMA_VERSION, current_version, migrate
-from search.store.vectors import KINDS, IndexPolicy, VectorIndex
+from cinesearch.search.store.schema import SCHEMA_VERSION, current_version, migrate
+from cinesearch.search.store.vectors import KINDS, IndexPolicy, VectorIndex
 
 CATALOGUE = "catalogue.sqlite"
 
@@ -52,7 +54,10 @@ class EmbeddedStore(Store):
             if not create:
                 raise StoreError(f"{self.root}: no cinesearch library here (run 'cinesearch index' first)")
             self._create()
-        self._conn = self._connect()
+        self._local = threading.local()
+        self._conns: dict[int, sqlite3.Connection] = {}
+        self._conns_lock = threading.Lock()
+        self._index_lock = threading.RLock()   # faiss indexes: loaded, rebuilt and updated one at a time
         version = current_version(self._conn)
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.db_path}: schema version {version} is newer than this cinesearch "
@@ -77,7 +82,28 @@ class EmbeddedStore(Store):
         finally:
             conn.close()
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection to the catalogue. SQLite connections must not be shared by
+        threads running statements at once, so each thread has its own (WAL lets them read while
+        one writes); it is closed when its thread ends or the store closes."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns[id(conn)] = conn
+            weakref.finalize(threading.current_thread(), self._forget, id(conn))
+        return conn
+
+    def _forget(self, key: int) -> None:
+        with self._conns_lock:
+            conn = self._conns.pop(key, None)
+        if conn is not None:
+            conn.close()
+
     def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False only so that close() may close every thread's connection
         conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
@@ -89,7 +115,11 @@ class EmbeddedStore(Store):
         return writer_lock(self.root)
 
     def close(self) -> None:
-        self._conn.close()
+        with self._conns_lock:
+            conns, self._conns = list(self._conns.values()), {}
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
 
     # -- reads -------------------------------------------------------------------------------
     def _movie(self, row: sqlite3.Row) -> Movie:
@@ -249,23 +279,31 @@ class EmbeddedStore(Store):
     def vector_index(self, kind: str, dim: int) -> VectorIndex:
         """The faiss index of one kind and dimension, current with the catalogue (reloaded after
         another process wrote, rebuilt when it is missing or stale)."""
-        gen = self.generation()
-        vi = self._index(kind, dim)
-        stale = vi.index is None or vi.generation != gen
-        if stale and (not vi.load() or vi.generation != gen):
-            with self._read():   # the generation and every chunk of rows from one snapshot
-                vi.rebuild(self._rows(kind, dim), self.generation())
-        return vi
+        with self._index_lock:
+            gen = self.generation()
+            vi = self._index(kind, dim)
+            stale = vi.index is None or vi.generation != gen
+            if stale and (not vi.load() or vi.generation != gen):
+                with self._read():   # the generation and every chunk of rows from one snapshot
+                    vi.rebuild(self._rows(kind, dim), self.generation())
+            return vi
 
-    def vector_search(self, kind: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def vector_search(self, kind: VectorKind | str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Nearest catalogue rows (shot ids for visual/appearance, text ids for text) by inner
         product with L2-normalised queries."""
+        kind = VectorKind.of(kind)
         q = np.atleast_2d(np.asarray(queries, np.float32))
-        return self.vector_index(kind, q.shape[1]).search(q, k)
+        with self._index_lock:   # a writer in this process updates the index in place
+            return self.vector_index(kind, q.shape[1]).search(q, k)
 
     def _sync_vectors(self, generation: int, removed: dict[tuple[str, int], list[int]],
                       added: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]]) -> None:
         """After a committed write: bring every index file to `generation`, incrementally."""
+        with self._index_lock:
+            self._sync_vectors_locked(generation, removed, added)
+
+    def _sync_vectors_locked(self, generation: int, removed: dict[tuple[str, int], list[int]],
+                             added: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]]) -> None:
         on_disk = {(kind, int(dim)) for p in (self.root / "vectors").glob("*.faiss")
                    for kind, _, dim in [p.stem.partition("-")] if kind in KINDS and dim.isdigit()}
         for kind, dim in sorted(set(self._vector_keys()) | set(added) | set(removed) | on_disk):

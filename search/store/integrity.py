@@ -9,8 +9,8 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-from search.store.base import Store, StoreError
-from search.store.records import CheckReport, Movie
+from cinesearch.search.store.base import Store, StoreError
+from cinesearch.search.store.records import CheckReport, Movie
 
 
 @contextlib.contextmanager

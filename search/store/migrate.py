@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from search.store.base import Store
-from search.store.elastic import ElasticsearchStore, run_key
-from search.store.records import MovieBundle
+from cinesearch.search.store.base import Store
+from cinesearch.search.store.elastic import ElasticsearchStore, run_key
+from cinesearch.search.store.records import MovieBundle
 
 
 def read_bundle(src: Store, movie_id: str) -> MovieBundle:

@@ -5,9 +5,10 @@ leave first when the byte budget is exceeded."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
-from search.store.records import Shot, TextSegment
+from cinesearch.search.store.records import Shot, TextSegment
 
 Entry = tuple[list[Shot], list[TextSegment]]
 
@@ -23,22 +24,28 @@ class MovieCache:
         self.budget = budget_bytes
         self.used = 0
         self._movies: OrderedDict[tuple[str, str], tuple[Entry, int]] = OrderedDict()
+        self._lock = threading.Lock()   # request threads share one cache
 
     def get(self, key: tuple[str, str]) -> Entry | None:
-        hit = self._movies.get(key)
-        if hit is None:
-            return None
-        self._movies.move_to_end(key)
-        return hit[0]
+        with self._lock:
+            hit = self._movies.get(key)
+            if hit is None:
+                return None
+            self._movies.move_to_end(key)
+            return hit[0]
 
     def put(self, key: tuple[str, str], shots: list[Shot], texts: list[TextSegment]) -> None:
         size = size_of(shots, texts)
         if size > self.budget:
             return
+        with self._lock:
+            self._put(key, (shots, texts), size)
+
+    def _put(self, key: tuple[str, str], entry: Entry, size: int) -> None:
         old = self._movies.pop(key, None)
         if old is not None:
             self.used -= old[1]
-        self._movies[key] = ((shots, texts), size)
+        self._movies[key] = (entry, size)
         self.used += size
         while self.used > self.budget:
             _, (_, freed) = self._movies.popitem(last=False)

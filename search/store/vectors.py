@@ -27,6 +27,8 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from cinesearch import settings
+
 KINDS = ("text", "visual", "appearance", "face")
 
 
@@ -53,14 +55,8 @@ SQ_RANGE_MARGIN = 0.1   # codes span the trained min..max widened by this share,
 
 
 def _policy_from_env() -> IndexPolicy:
-    def num(name: str, default: int) -> int:
-        try:
-            return int(os.environ.get(name, "") or default)
-        except ValueError:
-            return default
-    return IndexPolicy(flat_max=num("CINESEARCH_FAISS_FLAT_MAX", 50_000),
-                       hnsw_max=num("CINESEARCH_FAISS_HNSW_MAX", 400_000),
-                       hnsw_sq8=bool(num("CINESEARCH_FAISS_HNSW_SQ8", 1)))
+    env = settings.get()
+    return IndexPolicy(flat_max=env.faiss_flat_max, hnsw_max=env.faiss_hnsw_max, hnsw_sq8=env.faiss_hnsw_sq8)
 
 
 def _pq_m(dim: int) -> int:
@@ -255,6 +251,8 @@ class VectorIndex:
         remove = np.fromiter(remove, np.int64)
         if self.index is None and not self.load():
             self.rebuild(all_rows(), generation)
+            return
+        if self.generation == generation:   # a reader rebuilt it from the committed catalogue already
             return
         if self.generation != generation - 1:
             self.rebuild(all_rows(), generation)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.store import Movie
+from cinesearch.errors import UserError
+from cinesearch.search.store import Movie
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ FORMATS = {
 DEFAULT_FPS = 25.0
 
 
-class ExportError(ValueError):
+class ExportError(UserError, ValueError):
     """An export that cannot be written as asked (unknown format, OpenTimelineIO missing)."""
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from cinesearch.cli import main
+
+sys.exit(main())
