@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from cinesearch.indexer.decode import shot_ranges, write_keyframes
 from cinesearch.indexer.keyframes import ThumbSpool
 from cinesearch.indexer.media import FramePlan, iter_frames, probe
 from cinesearch.indexer.movie_spec import load_video_file
-from cinesearch.indexer.decode import shot_ranges, write_keyframes
 from cinesearch.indexer.pipeline import PROFILES, Indexer
 from cinesearch.indexer.scenes import group_scenes
 from cinesearch.indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector

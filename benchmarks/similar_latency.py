@@ -102,9 +102,9 @@ def main() -> None:
     add_library_flags(ap, backends="embedded")
     args = ap.parse_args()
     from benchmarks.query_latency import QUERIES
-    from cinesearch.models.text_embed import load_text_embedder
+    from cinesearch.models import text_embedder
 
-    qvecs = np.asarray(load_text_embedder()(QUERIES), np.float32)
+    qvecs = np.asarray(text_embedder()(QUERIES), np.float32)
     work = Path(tempfile.mkdtemp(prefix="cinesearch-similar-"))
     node_dir = None
     try:

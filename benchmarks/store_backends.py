@@ -180,9 +180,9 @@ def main() -> None:
     ap.add_argument("--shots", type=int, default=100_000)
     add_library_flags(ap, backends="embedded,elasticsearch")
     args = ap.parse_args()
-    from cinesearch.models.text_embed import load_text_embedder
+    from cinesearch.models import text_embedder
 
-    qvecs = np.asarray(load_text_embedder()(QUERIES), np.float32)
+    qvecs = np.asarray(text_embedder()(QUERIES), np.float32)
     lib = Library(qvecs)
     movies = max(1, args.shots // args.per_movie)
     work = Path(tempfile.mkdtemp(prefix="cinesearch-bench-"))

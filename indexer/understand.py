@@ -96,7 +96,7 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
 def run_clip(keyframes: Sequence[Sequence[tuple[float, Path]]]) -> np.ndarray | None:
     """(n_shots, dim) CLIP shot embeddings (the L2-normalised mean of the keyframes' embeddings),
     or None when no CLIP model is configured (announced once)."""
-    encoder = models.clip()
+    encoder = models.clip_encoder()
     if encoder is None:
         return None
     flat = [p for kfs in keyframes for _, p in kfs]

@@ -1,4 +1,5 @@
-"""The models cinesearch uses, reached by role. Each accessor owns its registry key and its one
+"""The models cinesearch uses, reached by role (`clip_encoder`, not `clip`: that name is the
+submodule cinesearch.models.clip). Each accessor owns its registry key and its one
 instance per process (loaded on first use, thread-safe); when a model's weights cannot be had it
 says so once, with how to supply them, and returns None, so the part that needs it is skipped and
 never faked. `registry` resolves names to weights; the other modules wrap one model each."""
@@ -26,7 +27,7 @@ def text_embedder() -> TextEmbedder | None:
     return optional("minilm", load_text_embedder)  # type: ignore[return-value]
 
 
-def clip() -> ClipEncoder | None:
+def clip_encoder() -> ClipEncoder | None:
     """The configured CLIP model (None when CLIP is off: no weights ship offline)."""
     from cinesearch.models.clip import clip_identity, load_clip
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class TextReader:
     def __call__(self, rgb: np.ndarray) -> list[TextBox]:
         h, w = rgb.shape[:2]
         with self._lock:
-            result = self._engine(rgb, use_cls=False)
+            result: Any = self._engine(rgb, use_cls=False)   # RapidOCROutput for a whole image
         if result.txts is None or result.boxes is None:
             return []
         out = []

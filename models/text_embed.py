@@ -24,8 +24,11 @@ class TextEmbedder:
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
         self._model = SentenceTransformer(folder, device=device)
-        self.dim = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
-                       else self._model.get_sentence_embedding_dimension())
+        dim = self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") \
+            else self._model.get_sentence_embedding_dimension()
+        if dim is None:
+            raise ModelUnavailable(f"{folder}: not a sentence-transformers model with a fixed dimension")
+        self.dim = int(dim)
         self.name = "all-MiniLM-L6-v2"
 
     def __call__(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -36,16 +39,11 @@ class TextEmbedder:
         return np.asarray(vecs, np.float32)
 
 
-_instance: TextEmbedder | None = None
-
-
 def load_text_embedder() -> TextEmbedder:
-    """The process-wide embedder (search and indexing share it; it is never loaded twice)."""
-    global _instance
-    if _instance is None:
-        folder = resolve("minilm")
-        try:
-            _instance = TextEmbedder(str(folder), torch_device())
-        except ImportError as exc:
-            raise ModelUnavailable(f"text embeddings need sentence-transformers ({exc})") from exc
-    return _instance
+    """A new embedder. Callers go through cinesearch.models.text_embedder(), which keeps the one
+    instance of the process (search and indexing share it; it is never loaded twice)."""
+    folder = resolve("minilm")
+    try:
+        return TextEmbedder(str(folder), torch_device())
+    except ImportError as exc:
+        raise ModelUnavailable(f"text embeddings need sentence-transformers ({exc})") from exc

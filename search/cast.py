@@ -7,6 +7,7 @@ until the library changes, so adding a portrait to movie.json renames every trac
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,8 @@ class CastSearch:
                   for s in shots if s.index not in with_face]
         return _Graph(nodes, self.store.get_characters(movie_id), [(s.start, s.end) for s in shots])
 
-    def _propagate(self, g: _Graph, identities: list[np.ndarray], labels: list[int] | None = None) -> np.ndarray:
+    def _propagate(self, g: _Graph, identities: Sequence[np.ndarray | None],
+                   labels: list[int] | None = None) -> np.ndarray:
         """(nodes, identities + 1) probabilities. Labelled faces come first in the graph; `labels`
         gives each face's identity (default: one identity per face)."""
         labels = list(range(len(identities))) if labels is None else labels

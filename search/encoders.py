@@ -23,5 +23,5 @@ def default_encoders() -> Encoders:
     from cinesearch import models
     from cinesearch.models.clip import clip_identity
 
-    enc = models.clip() if clip_identity() else None
+    enc = models.clip_encoder() if clip_identity() else None
     return Encoders(text=models.text_embedder(), clip_text=enc.encode_texts if enc is not None else None)

@@ -216,9 +216,11 @@ class SearchEngine:
             scored: list[tuple[float, str, int]] = []
             top_bm25 = max(h.bm25.values(), default=1.0)
             for i, score in [*h.dense.items(), *((i, 0.5 * s / top_bm25) for i, s in h.bm25.items())]:
-                if i in texts and texts[i][1].first_shot is not None:
-                    seg = texts[i][1]
-                    scored += [(score, texts[i][0], seg.first_shot), (score, texts[i][0], seg.last_shot)]
+                seg = texts[i][1] if i in texts else None
+                if seg is not None and seg.first_shot is not None:
+                    first_shot = seg.first_shot
+                    last = seg.last_shot if seg.last_shot is not None else first_shot
+                    scored += [(score, texts[i][0], first_shot), (score, texts[i][0], last)]
             scored += [(s, *shots[i]) for i, s in h.visual.items() if i in shots]
             for _, mid, idx in sorted(scored, key=lambda x: -x[0]):
                 h.places.setdefault(mid, []).append(idx)
@@ -412,7 +414,8 @@ class SearchEngine:
                 if not view.shots:
                     continue
                 clip = self._clip_for(view, 0, len(view.shots) - 1, score, [_why("bm25", t, score)],
-                                      [(t.start, t.end)] if t.kind in TIMED_KINDS else [])
+                                      [(t.start, t.end)] if t.kind in TIMED_KINDS and t.start is not None
+                                      and t.end is not None else [])
                 clip.why.append({"modality": "cast", "names": cast})
                 clips.append(clip)
         clips.sort(key=lambda c: -c.score)

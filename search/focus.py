@@ -29,7 +29,7 @@ def calibrate(scores: np.ndarray) -> np.ndarray:
     return (s - med) / spread
 
 
-def max_sum_span(values: Sequence[float]) -> tuple[int, int, float]:
+def max_sum_span(values: Sequence[float] | np.ndarray) -> tuple[int, int, float]:
     """(first, last, sum) of the contiguous run with the largest sum (Kadane). With no positive
     value it is the single best element."""
     v = np.asarray(values, np.float64)

@@ -71,7 +71,8 @@ def view_of(movie: Movie, offset: int, shots: list[Shot], texts: list[TextSegmen
         if t.first_shot is not None and t.last_shot is not None and n:
             pairs += [(i, j) for j in range(max(0, t.first_shot - offset), min(n - 1, t.last_shot - offset) + 1)]
     pair = np.asarray(pairs, np.int64).reshape(-1, 2)
-    visual = np.stack([s.visual for s in shots]) if shots and all(s.visual is not None for s in shots) else None
+    visuals = [s.visual for s in shots if s.visual is not None]
+    visual = np.stack(visuals) if shots and len(visuals) == len(shots) else None
     return MovieView(movie, offset, shots, texts, vecs, weight, pair[:, 0], pair[:, 1], visual)
 
 

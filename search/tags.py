@@ -81,7 +81,8 @@ def build_table(store: StoreReader) -> ShotTable:
     n = len(movie_ids)
     concepts = np.concatenate(conc) if conc else np.zeros((0, TEXT_DIM), np.float32)
     texts_m = np.concatenate(text) if text else np.zeros((0, TEXT_DIM), np.float32)
-    clip_m = np.stack(clip) if n and all(v is not None for v in clip) else None
+    clips = [v for v in clip if v is not None]
+    clip_m = np.stack(clips) if n and len(clips) == len(clip) else None
     parts = [np.stack(app) if n else np.zeros((0, APPEARANCE_DIM), np.float32), concepts, texts_m]
     if clip_m is not None:
         parts.append(clip_m)

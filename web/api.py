@@ -15,7 +15,7 @@ from cinesearch.errors import NotFound, UserError
 from cinesearch.search.query import Query
 from cinesearch.search.requests import check_limit, check_movies, search_query
 from cinesearch.search.store import Movie
-from cinesearch.web.app import library
+from cinesearch.web.library import library
 
 api = Blueprint("api", __name__)
 

@@ -9,53 +9,17 @@ around them. Every cinesearch error becomes JSON with its status (cinesearch.err
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, jsonify
 
 from cinesearch import settings
 from cinesearch.errors import CinesearchError, http_status
-
-if TYPE_CHECKING:
-    from cinesearch.search.engine import SearchEngine
-    from cinesearch.search.store import Store
+from cinesearch.web.library import EXTENSION, Library
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-
-class Library:
-    """The opened library and its engine, created on first use and shared by all requests."""
-
-    def __init__(self, root: Path, options: Mapping[str, Any] | None = None):
-        self.root = root
-        self.options = dict(options or {})   # backend, es_url, es_prefix (None: environment / library default)
-        self._opening = threading.Lock()      # only so that two first requests do not open two stores
-        self._store: Store | None = None
-        self._engine: SearchEngine | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            with self._opening:
-                if self._store is None:
-                    from cinesearch.search.store import open_store
-
-                    self._store = open_store(self.root, **self.options)
-        return self._store
-
-    @property
-    def engine(self) -> SearchEngine:
-        if self._engine is None:
-            store = self.store
-            with self._opening:
-                if self._engine is None:
-                    from cinesearch.search.engine import SearchEngine
-
-                    self._engine = SearchEngine(store)
-        return self._engine
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -64,9 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(LIBRARY=str(env.library), MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
                       JSON_SORT_KEYS=False)
     app.config.update(dict(config or {}))
-    app.extensions["cinesearch"] = Library(Path(app.config["LIBRARY"]).resolve(), app.config.get("STORE"))
+    app.extensions[EXTENSION] = Library(Path(app.config["LIBRARY"]).resolve(), app.config.get("STORE"))
 
-    from cinesearch.web.api import api
+    from cinesearch.web.api import api  # imported here: the routes need an app to exist
     from cinesearch.web.pages import pages
 
     app.register_blueprint(api, url_prefix="/api")
@@ -85,9 +49,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return resp
 
     return app
-
-
-def library(app: Flask | None = None) -> Library:
-    from flask import current_app
-
-    return (app or current_app).extensions["cinesearch"]

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from cinesearch.errors import UserError, http_status
 from cinesearch.web.api import face_from_upload, run_search, run_similar, search_args, similar_args
-from cinesearch.web.app import library
+from cinesearch.web.library import library
 
 pages = Blueprint("pages", __name__)
 

@@ -18,7 +18,7 @@ class UsageError(UserError):
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]  # one line, exit 2, as the contract says
+    def error(self, message: str):  # one line, exit 2, as the contract says
         raise UsageError(f"{self.prog}: {message}")
 
 

@@ -44,8 +44,8 @@ def cmd_index(args: argparse.Namespace) -> int:
                 continue
             seen[item.id] = item.video
             specs.append((item, info))
-    for exc in errors:
-        print(f"cinesearch: error: {exc}", file=sys.stderr)
+    for err in errors:
+        print(f"cinesearch: error: {err}", file=sys.stderr)
     outcomes = []
     if specs:
         store = open_library(args, create=True)

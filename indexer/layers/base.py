@@ -118,6 +118,11 @@ class Layer(ABC):
         """A word (its fingerprint and stage) when the layer cannot or need not run; None: it runs."""
         return None
 
+    def skip(self, run: MovieRun) -> str | None:
+        """A stage word when the layer is on but this movie gives it nothing to do (no audio): its
+        fingerprint stands, nothing is computed or checkpointed, and its output is `when_off`'s."""
+        return None
+
     def fingerprint(self, run: MovieRun) -> str:
         return self.off(run) or digest(self.name, self.version, *self.inputs(run))
 
@@ -163,6 +168,9 @@ def execute(layer: Layer, run: MovieRun) -> Any:
     fp = run.fingerprints[layer.name]
     if layer.off(run) is not None:
         run.stages[layer.name] = layer.stage(run) or fp
+        return layer.when_off(run)
+    if (why := layer.skip(run)) is not None:
+        run.stages[layer.name] = why
         return layer.when_off(run)
     saved = run.checkpoint.get(layer.name, fp) if layer.checkpointed else None
     value = layer.load(saved, run) if saved is not None else None

@@ -25,7 +25,7 @@ class ClipLayer(Layer):
         return "off" if clip_identity() is None else None
 
     def when_off(self, run: MovieRun) -> None:
-        models.clip()   # says once that CLIP is off and how to turn it on
+        models.clip_encoder()   # says once that CLIP is off and how to turn it on
         return None
 
     def run(self, run: MovieRun) -> np.ndarray | None:

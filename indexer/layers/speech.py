@@ -32,16 +32,12 @@ class SpeechLayer(Layer):
         return []
 
     def stage(self, run: MovieRun) -> str | None:
-        why = self.off(run)
-        if why == "subtitled":
-            return "skipped (subtitles)"
-        if why is None and not run.info.has_audio:
-            return "skipped (no audio)"
-        return None
+        return "skipped (subtitles)" if self.off(run) == "subtitled" else None
+
+    def skip(self, run: MovieRun) -> str | None:
+        return None if run.info.has_audio else "skipped (no audio)"
 
     def run(self, run: MovieRun) -> list[TextSegment] | None:
-        if not run.info.has_audio:
-            return []
         return transcribe(run.spec.video, run.profile.speech_model, run.profile.speech_beam)
 
     def reuse(self, run: MovieRun) -> list[TextSegment]:

@@ -1,4 +1,4 @@
-"""Store backends behind one interface."""
+"""Store backends behind one set of protocols (reader, writer, admin) and the one factory, `open_store`."""
 
 from __future__ import annotations
 

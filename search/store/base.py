@@ -44,7 +44,7 @@ class VectorKind(StrEnum):
     @classmethod
     def of(cls, kind: object) -> VectorKind:
         try:
-            return cls(kind)
+            return cls(str(kind)) if isinstance(kind, str) else cls(kind)  # type: ignore[arg-type]
         except ValueError:
             raise TypeError(f"unknown vector kind {kind!r} (known: {', '.join(k.value for k in cls)})") from None
 
@@ -141,7 +141,8 @@ class StoreReader(ABC):
                 groups.setdefault((r.kind, len(r.vector), r.k), []).append(i)
         for (kind, _, k), idx in groups.items():
             try:
-                scores, ids = self.vector_search(kind, np.stack([requests[i].vector for i in idx]), k)
+                vectors = [v for i in idx if (v := requests[i].vector) is not None]
+                scores, ids = self.vector_search(kind, np.stack(vectors), k)
             except (KeyError, ValueError):
                 continue
             for i, srow, irow in zip(idx, scores, ids, strict=True):

@@ -208,8 +208,19 @@ class ElasticsearchStore(Store):
         return m.run if m is not None else None
 
     def _is_live(self, src: dict[str, Any]) -> bool:
-        m = self._movies().get(src.get("movie_id", ""))
-        return m is not None and m.run == src.get("run")
+        movie_id, run = src.get("movie_id", ""), src.get("run")
+        live = self._movies()
+        m = live.get(movie_id)
+        if m is not None and m.run == run:
+            return True
+        # A run this process does not know yet may have been committed since its view was read
+        # (by another process, or by a writer thread while this search ran): the movie document
+        # decides, and the view learns it.
+        fresh = self.get_movie(movie_id)
+        if fresh is None or fresh.run != run:
+            return False
+        live[movie_id] = fresh
+        return True
 
     # -- reads -------------------------------------------------------------------------------
     def _scan(self, index: str, query: dict, *, sort: str, source: Any = True) -> list[dict[str, Any]]:
@@ -296,13 +307,13 @@ class ElasticsearchStore(Store):
             whole = self._cache.budget > 0 and m is not None and m.n_texts <= WHOLE_MOVIE_TEXTS
             reads[(movie_id, run, 0, None) if whole else (movie_id, run, first, last)] = None
         fetched = self._read_ranges(list(reads))
-        for (movie_id, run, _, last), entry in fetched.items():
-            if last is None:
-                self._cache.put((movie_id, run), *entry)
+        for (movie_id, run, _, upto), read in fetched.items():
+            if upto is None:
+                self._cache.put((movie_id, run), *read)
         out: list[tuple[list[Shot], list[TextSegment]]] = []
         for (movie_id, first, last), run in zip(windows, runs, strict=True):
-            entry = None if run is None else (self._cache.get((movie_id, run)) or
-                                              fetched.get((movie_id, run, 0, None)))
+            entry: tuple[list[Shot], list[TextSegment]] | None = None if run is None else \
+                (self._cache.get((movie_id, run)) or fetched.get((movie_id, run, 0, None)))
             if entry is not None:
                 out.append(window(entry, first, last))
             else:
@@ -534,7 +545,7 @@ class ElasticsearchStore(Store):
             self.es.index(index=self._state, id=_file_key(movie.source), document={
                 "path": movie.source, "size": bundle.source_size, "mtime_ns": bundle.source_mtime_ns,
                 "hash": movie.content_hash})
-        except (StoreError, *_client_errors()) as exc:   # committed already: leftovers are invisible and
+        except (StoreError, *_client_errors()) as exc:  # type: ignore[misc]  # a tuple built at run time   # committed already: leftovers are invisible and
             # collected later
             log.warning("movie %s committed, clean-up of its previous run deferred: %s", movie.id, exc)
 
@@ -580,7 +591,7 @@ class ElasticsearchStore(Store):
             pending = retry
 
     def _bulk_request(self, body: bytes) -> dict[str, Any]:
-        return self.es.bulk(operations=body).body
+        return self.es.bulk(operations=body).body  # type: ignore[arg-type]  # the client sends bytes as they are
 
     def _delete_runs(self, movie_id: str, keep: str | None) -> None:
         must_not = [{"term": {"run": keep}}] if keep else []
@@ -640,8 +651,8 @@ class ElasticsearchStore(Store):
                 report.errors.append(f"movie {movie.id!r}: {texts} texts indexed, {movie.n_texts} written")
         for run in self._orphan_runs():
             report.warnings.append(f"{run}: thumbnails of no committed movie (removed on the next index)")
-        for movie_id, run in self._stale_runs():
-            report.warnings.append(f"movie {movie_id!r}: documents of an uncommitted run {run} (invisible; "
+        for movie_id, stale in self._stale_runs():
+            report.warnings.append(f"movie {movie_id!r}: documents of an uncommitted run {stale} (invisible; "
                                    "'check --fix' deletes them)")
         staging = self.root / "staging"
         for left in sorted(staging.iterdir()) if staging.is_dir() else []:
@@ -659,11 +670,11 @@ class ElasticsearchStore(Store):
             shutil.rmtree(run, ignore_errors=True)
             removed.append(run.relative_to(self.root).as_posix())
         remove_empty_movie_dirs(self.root)
-        for movie_id, run in self._stale_runs():
+        for movie_id, stale in self._stale_runs():
             self.es.delete_by_query(index=[self.alias(n) for n in CHILDREN], conflicts="proceed", refresh=True,
                                     query={"bool": {"filter": [{"term": {"movie_id": movie_id}},
-                                                               {"term": {"run": run}}]}})
-            removed.append(f"{self.prefix}: {movie_id} run {run}")
+                                                               {"term": {"run": stale}}]}})
+            removed.append(f"{self.prefix}: {movie_id} run {stale}")
         return removed
 
     # -- whole-library rebuilds --------------------------------------------------------------
@@ -856,7 +867,7 @@ def _text(d: dict[str, Any], vectors: bool) -> TextSegment:
 
 def _track(d: dict[str, Any]) -> FaceTrack:
     return FaceTrack(shot=d["shot"], start=d["start"], end=d["end"], face=_stored(d, "face_"), kind=d["kind"],
-                     body=_unb64((d.get("vectors") or {}).get("body")), box=tuple(d.get("box") or (0.0, 0.0, 0.0, 0.0)),  # type: ignore[arg-type]
+                     body=_unb64((d.get("vectors") or {}).get("body")), box=tuple(d.get("box") or (0.0, 0.0, 0.0, 0.0)),
                      quality=d.get("quality", 0.0), detections=d.get("detections", 0), character=d.get("character"),
                      confidence=d.get("confidence"), id=d["_rid"])
 

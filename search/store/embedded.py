@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import json
 import os
 import shutil
@@ -315,7 +316,7 @@ class EmbeddedStore(Store):
                 continue
             vi.update(gone, np.asarray(ids, np.int64),
                       np.stack(vecs) if vecs else np.zeros((0, dim), np.float32), generation,
-                      lambda kind=kind, dim=dim: self._rows(kind, dim))
+                      functools.partial(self._rows, kind, dim))
 
     def _bump_generation(self, conn: sqlite3.Connection) -> int:
         conn.execute("UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_generation'")
@@ -384,7 +385,7 @@ class EmbeddedStore(Store):
                 cur = conn.execute(
                     "INSERT INTO shots (movie_id, idx, start_s, end_s, start_frame, end_frame) VALUES (?,?,?,?,?,?)",
                     (movie.id, shot.index, shot.start, shot.end, shot.start_frame, shot.end_frame))
-                sid = int(cur.lastrowid)
+                sid = _last_id(cur)
                 conn.execute("UPDATE shots SET appearance = ?, visual = ? WHERE id = ?",
                              (remember("appearance", sid, shot.appearance), remember("visual", sid, shot.visual), sid))
                 conn.executemany(
@@ -399,7 +400,7 @@ class EmbeddedStore(Store):
                     "confidence, extra_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (movie.id, t.kind, t.source, t.start, t.end, t.text, t.first_shot, t.last_shot, t.confidence,
                      json.dumps(t.extra, ensure_ascii=False) if t.extra else None))
-                tid = int(cur.lastrowid)
+                tid = _last_id(cur)
                 if t.vector is not None:
                     conn.execute("UPDATE texts SET vec = ? WHERE id = ?", (remember("text", tid, t.vector), tid))
             for tr in bundle.tracks:
@@ -409,7 +410,7 @@ class EmbeddedStore(Store):
                     (movie.id, tr.shot, tr.start, tr.end, tr.kind, None if tr.body is None else
                      np.asarray(tr.body, np.float32).tobytes(), json.dumps([round(v, 5) for v in tr.box]),
                      tr.quality, tr.detections, tr.character, tr.confidence))
-                tid = int(cur.lastrowid)
+                tid = _last_id(cur)
                 conn.execute("UPDATE tracks SET face = ? WHERE id = ?", (remember("face", tid, tr.face), tid))
             conn.executemany(
                 "INSERT INTO characters (movie_id, idx, name, actor, portrait, face) VALUES (?,?,?,?,?,?)",
@@ -486,6 +487,11 @@ class EmbeddedStore(Store):
             report.warnings.append(f"movie {left.name!r}: an interrupted index run; run 'cinesearch index' again "
                                    f"to finish it")
         return report
+
+
+def _last_id(cur: sqlite3.Cursor) -> int:
+    assert cur.lastrowid is not None   # set by every INSERT
+    return int(cur.lastrowid)
 
 
 def _vec(blob: bytes | None) -> np.ndarray | None:

@@ -130,11 +130,12 @@ def empty_index(kind: str, dim: int, n: int, training: np.ndarray, policy: Index
         hnsw.hnsw.efSearch = policy.hnsw_ef_search
         return faiss.IndexIDMap2(hnsw)
     if kind == "hnsw_sq8":
-        hnsw = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, policy.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efSearch = policy.hnsw_ef_search
-        faiss.downcast_index(hnsw.storage).sq.rangestat_arg = SQ_RANGE_MARGIN
-        hnsw.train(training)
-        return faiss.IndexIDMap2(hnsw)
+        sq8 = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, policy.hnsw_m,  # type: ignore[arg-type]
+                                faiss.METRIC_INNER_PRODUCT)
+        sq8.hnsw.efSearch = policy.hnsw_ef_search
+        faiss.downcast_index(sq8.storage).sq.rangestat_arg = SQ_RANGE_MARGIN  # type: ignore[attr-defined]
+        sq8.train(training)
+        return faiss.IndexIDMap2(sq8)
     nlist = _nlist(n)
     # 8-bit codes need 256 x 39 training points per sub-quantizer; use fewer bits below that.
     nbits = 8 if n >= 256 * 39 else max(4, int(math.log2(max(16, n // 39))))
@@ -257,6 +258,7 @@ class VectorIndex:
         if self.generation != generation - 1:
             self.rebuild(all_rows(), generation)
             return
+        assert self.index is not None   # loaded above
         kind = self.meta["type"]
         deleted = set(self.meta.get("deleted", []))
         if len(remove):
@@ -295,7 +297,8 @@ class VectorIndex:
         with self._lock, _threads(1 if len(q) <= 8 else 0):
             if deleted:
                 sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(deleted, np.int64)))
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=self.policy.hnsw_ef_search)
+                params = faiss.SearchParametersHNSW(sel=sel,  # type: ignore[attr-defined]
+                                                    efSearch=self.policy.hnsw_ef_search)
                 scores, ids = self.index.search(q, k, params=params)
             else:
                 scores, ids = self.index.search(q, k)

@@ -1,4 +1,4 @@
-"""movie.json validation and id rules (DESIGN.md contract)."""
+"""movie.json validation and id rules (docs/design.md contract)."""
 
 import json
 import shutil

@@ -16,7 +16,7 @@ from cinesearch.search.store.elastic import _chunks_by_bytes, _rid, run_key
 from cinesearch.search.store.records import Movie, MovieBundle, Shot
 from cinesearch.settings import SettingsError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_deploy_templates_are_what_the_store_installs():

@@ -27,9 +27,9 @@ SCRIPT = [
 
 @pytest.fixture(scope="module")
 def embed():
-    from cinesearch.models.text_embed import load_text_embedder
+    from cinesearch.models import text_embedder
 
-    return load_text_embedder()
+    return text_embedder()
 
 
 def test_script_lines_land_on_the_scenes_with_matching_subtitles_in_order(embed):

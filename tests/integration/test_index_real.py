@@ -16,6 +16,8 @@ import movie_builder
 import pytest
 from PIL import Image
 
+REPO = Path(__file__).resolve().parents[2]
+
 FRAME = 1 / 25
 BIKES_CUTS = [1.20, 3.04, 5.48, 7.48, 9.68]
 
@@ -220,7 +222,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, cli):
 def _run_subprocess(args, lib, env_extra=None, timeout=300):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "cinesearch.cli", *args, "--library", str(lib)], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parent.parent)
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
 @pytest.mark.parametrize("point", ["decode", "checkpoint"])
@@ -254,7 +256,7 @@ def test_real_kill_9_mid_movie(tmp_path, media):
     assert _run_subprocess(["index", str(media("bikes.mp4"))], lib).returncode == 0
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "cinesearch.cli", "index", str(media("demo.mp4")),
-                             "--profile", "full", "--library", str(lib)], env=env, cwd=Path(__file__).parent.parent,
+                             "--profile", "full", "--library", str(lib)], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (lib / "staging" / "demo").exists() and time.monotonic() < deadline and proc.poll() is None:

@@ -68,19 +68,6 @@ def test_ocr_runs_are_respaced_keeping_the_reading_letters_and_case():
     assert respace("", segment, known) == ""
 
 
-def test_real_word_counts_split_ocr_runs_read_without_spaces():
-    """wordsegment's counts (shipped in the package) on runs that PP-OCR recognisers really return."""
-    from cinesearch.models.words import load_segmenter
-
-    words = load_segmenter()
-    assert respace("MEETMEATTHELIGHTHOUSE", words.segment, words.known) == "MEET ME AT THE LIGHTHOUSE"
-    assert respace("Millionsofdollarsandsharesexceptpersharedata", words.segment, words.known) == \
-        "Millions of dollars and shares except per share data"
-    assert respace("KNOCKEDDOWN WAVECADET", words.segment, words.known) == "KNOCKED DOWN WAVE CADET"
-    for kept in ("LIGHTHOUSE", "SOMETIMES", "Manchester", "Xzqvwp", "B2B", "www.example.com"):
-        assert respace(kept, words.segment, words.known) == kept
-
-
 def test_story_text_units():
     assert split_sentences("Mr. Smith arrives. He is late! Is he? Yes.") == [
         "Mr. Smith arrives.", "He is late!", "Is he?", "Yes."]
