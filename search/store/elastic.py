@@ -433,36 +433,52 @@ class ElasticsearchStore(Store):
     @_guarded
     def retrieve(self, requests: list[Retrieval]) -> list[list[tuple[int, float]]]:
         """All first-stage searches of a query in one `_msearch`; hits of runs that are not
-        committed (a movie being re-indexed) are dropped. Scores: BM25 as Lucene computes it with
-        global term statistics (dfs), cosines for vectors."""
-        searches: list[dict[str, Any]] = []
-        slots: list[int] = []
-        for i, r in enumerate(requests):
-            body = self._request_body(r)
-            if body is None:
-                continue
-            header = {"index": self.alias("texts" if r.kind == "bm25" else S.VECTOR_HOME[r.kind])}
-            if r.kind == "bm25":
-                header["search_type"] = "dfs_query_then_fetch"
-            searches += [header, body]
-            slots.append(i)
+        committed (a movie being re-indexed) are dropped, and a search that lost hits that way is
+        asked again once without those runs, so a re-index under way never empties an answer.
+        Scores: BM25 as Lucene computes it with global term statistics (dfs), cosines for vectors."""
         out: list[list[tuple[int, float]]] = [[] for _ in requests]
-        if not searches:
-            return out
-        resp = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)
-        if len(self._seen) > SEEN_MAX:
-            self._seen.clear()
-        for i, answer in zip(slots, map(_answered, resp["responses"]), strict=True):
-            vector = requests[i].kind != "bm25"
-            home = "texts" if not vector else S.VECTOR_HOME[requests[i].kind]
-            if home in ("texts", "shots"):   # what lookup_texts / lookup_shots will ask for next
-                self._seen.update(((home, int(h["_id"])), h["_source"]) for h in _hits(answer))
-            out[i] = [(int(h["_id"]), 2.0 * h["_score"] - 1.0 if vector else float(h["_score"]))
-                      for h in _hits(answer) if self._is_live(h["_source"])]
+        pending = list(range(len(requests)))
+        exclude: dict[int, list[str]] = {}
+        for attempt in range(2):
+            searches: list[dict[str, Any]] = []
+            slots: list[int] = []
+            for i in pending:
+                r = requests[i]
+                body = self._request_body(r, exclude.get(i, []))
+                if body is None:
+                    continue
+                header = {"index": self.alias("texts" if r.kind == "bm25" else S.VECTOR_HOME[r.kind])}
+                if r.kind == "bm25":
+                    header["search_type"] = "dfs_query_then_fetch"
+                searches += [header, body]
+                slots.append(i)
+            if not searches:
+                return out
+            resp = self.es.msearch(searches=searches, filter_path=HIT_FIELDS)
+            if len(self._seen) > SEEN_MAX:
+                self._seen.clear()
+            pending = []
+            for i, answer in zip(slots, map(_answered, resp["responses"]), strict=True):
+                vector = requests[i].kind != "bm25"
+                home = "texts" if not vector else S.VECTOR_HOME[requests[i].kind]
+                hits = _hits(answer)
+                if home in ("texts", "shots"):   # what lookup_texts / lookup_shots will ask for next
+                    self._seen.update(((home, int(h["_id"])), h["_source"]) for h in hits)
+                live = [h for h in hits if self._is_live(h["_source"])]
+                out[i] = [(int(h["_id"]), 2.0 * h["_score"] - 1.0 if vector else float(h["_score"])) for h in live]
+                runs = {str(h["_source"].get("run")) for h in live}
+                dead = sorted({str(h["_source"].get("run")) for h in hits} - runs)
+                if dead and len(live) < requests[i].k and attempt == 0:
+                    exclude[i] = dead
+                    pending.append(i)
+            if not pending:
+                break
         return out
 
-    def _request_body(self, r: Retrieval) -> dict[str, Any] | None:
-        flt = [{"term": {"movie_id": r.movie_id}}] if r.movie_id else []
+    def _request_body(self, r: Retrieval, exclude_runs: list[str] | None = None) -> dict[str, Any] | None:
+        flt: list[dict[str, Any]] = [{"term": {"movie_id": r.movie_id}}] if r.movie_id else []
+        if exclude_runs:
+            flt.append({"bool": {"must_not": [{"terms": {"run": exclude_runs}}]}})
         if r.kind == "bm25":
             words = " ".join(w for w in r.words if w.strip())
             phrases = [p for p in r.phrases if p.strip()]
