@@ -248,6 +248,10 @@ class _Validator:
         if not isinstance(name, str) or not name:
             self.fail(key, "must be a file name")
         path = (self.folder / name).resolve()
+        if not path.is_relative_to(self.folder):
+            # movie.json may come from someone else: it never makes a file outside its folder
+            # (/etc/passwd, ../.., a symlink out) indexed, searchable or served
+            self.fail(key, f"must name a file inside the movie's folder ({name!r} leads outside it)")
         if not path.is_file():
             self.fail(key, f"file not found: {name}")
         return path

@@ -1,6 +1,7 @@
 """movie.json validation and id rules (docs/design.md contract)."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -72,3 +73,25 @@ def test_discover_collection_and_missing(tmp_path, media):
     ids = [f.id for f in found if not isinstance(f, InputError)]
     assert ids == ["a-one", "b"]
     assert isinstance(found[-1], InputError) and "nope.mp4" in str(found[-1])
+
+
+@pytest.mark.parametrize("meta,field", [
+    ({"script": "/etc/passwd"}, "script"),
+    ({"script": "/proc/self/environ"}, "script"),
+    ({"subtitles": ["../outside.srt"]}, "subtitles[0]"),
+    ({"video": "../elsewhere.mp4"}, "video"),
+    ({"cast": [{"character": "Rose", "portrait": "/etc/passwd"}]}, "cast[0].portrait"),
+    ({"script": "script.txt"}, "script"),      # a symlink in the folder that points outside it
+])
+def test_a_path_that_leads_outside_the_movie_folder_is_refused_and_nothing_of_it_indexed(tmp_path, media, cli,
+                                                                                          meta, field):
+    folder = _folder(tmp_path, media, meta)
+    (folder / "script.txt").symlink_to("/etc/passwd")
+    (tmp_path / "outside.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nroot secret line\n\n")
+    shutil.copy(folder / "titanic.mp4", tmp_path / "elsewhere.mp4")
+    with pytest.raises(InputError, match=re.escape(f'field "{field}": must name a file inside the movie\'s folder')):
+        load_folder(folder)
+    lib = tmp_path / "lib"
+    res = cli("index", str(folder), library=lib)
+    assert res.code == 2 and len(res.err.strip().splitlines()) == 1 and f'field "{field}"' in res.err, res.err
+    assert not (lib / "catalogue.sqlite").exists()   # refused before the library was created
