@@ -4,6 +4,7 @@ user bytes into a face vector. The file is judged by its content, not its name."
 from __future__ import annotations
 
 import io
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
                 raise FaceQueryError(f"{name}: {im.width}x{im.height} is too large")
             im.load()
             return np.asarray(im.convert("RGB"))
+    except Image.DecompressionBombError:   # Pillow refuses it while reading the header
+        raise FaceQueryError(f"{name}: the image is too large (over {MAX_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, FaceQueryError):
             raise
@@ -50,8 +53,14 @@ def face_from_image(rgb: np.ndarray, name: str = "photo") -> tuple[np.ndarray, s
 
 
 def face_from_photo(path: Path) -> tuple[np.ndarray, str | None]:
+    """A photo named on the command line: a regular file only (a device such as /dev/zero or a
+    FIFO reports size 0 and never ends), read up to one byte past the cap, whatever it says its
+    size is."""
     try:
-        data = path.read_bytes() if path.stat().st_size <= MAX_PHOTO_BYTES else b"x" * (MAX_PHOTO_BYTES + 1)
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise FaceQueryError(f"{path}: not a regular file")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_PHOTO_BYTES + 1)
     except OSError as exc:
         raise FaceQueryError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return face_from_image(decode_photo(data, str(path)), str(path))

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
 from cinesearch.errors import NotFound, UserError
 from cinesearch.search.query import Query
@@ -29,12 +28,6 @@ def search_args(args: MultiDict[str, str]) -> tuple[Query, int]:
     return query, limit
 
 
-@api.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    message = "upload too large" if exc.code == 413 else exc.description
-    return jsonify(error=message), exc.code
-
-
 def run_search(query: Query, limit: int, face: Any = None) -> dict[str, Any]:
     return library().engine.search(query, limit=limit, face=face)
 
@@ -52,7 +45,7 @@ def face_from_upload() -> tuple[Any, str | None]:
 def health():
     lib = library()
     movies = lib.store.list_movies()
-    return jsonify(status="ok", library=str(lib.root), backend=lib.store.backend, movies=len(movies),
+    return jsonify(status="ok", library=lib.root.name, backend=lib.store.backend, movies=len(movies),
                    shots=sum(m.n_shots for m in movies))
 
 

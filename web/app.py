@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from cinesearch import settings
 from cinesearch.errors import CinesearchError, http_status
@@ -39,6 +40,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.errorhandler(CinesearchError)
     def _cinesearch_error(exc: CinesearchError):
         return jsonify(error=str(exc)), http_status(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        """Under /api every answer is JSON, an unknown route (404) or method (405) included."""
+        if not request.path.startswith("/api/"):
+            return exc
+        message = "upload too large" if exc.code == 413 else exc.description
+        return jsonify(error=message), exc.code
 
     @app.after_request
     def _headers(resp):

@@ -19,11 +19,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     q.set_defaults(func=cmd_serve)
 
 
+def bind_warning(host: str) -> str | None:
+    """The server has no authentication: say so when it is reachable from other machines."""
+    if host in ("127.0.0.1", "::1", "localhost") or host.startswith("127."):
+        return None
+    return (f"serving on {host}: anyone who can reach this address can search the library and play its "
+            f"videos (no authentication); bind 127.0.0.1 or put an authenticating proxy in front")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from cinesearch.web.app import create_app
 
     check_port(args.port)
     open_library(args).close()   # a missing or newer library, or an unreachable Elasticsearch: exit 2 here
+    if (warning := bind_warning(args.host)) is not None:
+        print(f"cinesearch: warning: {warning}", file=sys.stderr)
     app = create_app({"LIBRARY": args.library, "STORE": store_options(args)})
     print(f"cinesearch: serving {Path(args.library).resolve()} at http://{args.host}:{args.port}/", file=sys.stderr,
           flush=True)
