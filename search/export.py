@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +57,15 @@ def _reason(why: list[dict[str, Any]]) -> str:
     return why[0].get("modality", "") if why else ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A name for a timeline or a clip: control characters (newlines above all) become spaces, so
+    that no title, query or file name can add a line, an event or a comment to an EDL."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def _fps(movie: Movie | None) -> float:
     fps = (movie.media or {}).get("fps") if movie is not None else None
     return float(fps) if isinstance(fps, int | float) and fps > 0 else DEFAULT_FPS
@@ -79,12 +89,12 @@ def timeline(answer: Mapping[str, Any], movies: Mapping[str, Movie], name: str):
         if movie is not None:
             ref = otio.schema.ExternalReference(target_url=Path(movie.source).absolute().as_uri(),
                                                 available_range=tr(rt(0, fps), rt(round(movie.duration * fps), fps)))
-        clip = otio.schema.Clip(name=f"{rank:02d} {r.get('title') or r['movie_id']}", media_reference=ref,
+        clip = otio.schema.Clip(name=one_line(f"{rank:02d} {r.get('title') or r['movie_id']}"), media_reference=ref,
                                 source_range=tr(rt(first, fps), rt(frames, fps)))
         clip.metadata["cinesearch"] = {"movie_id": r["movie_id"], "shots": r.get("shots"), "score": r.get("score"),
                                        "why": _reason(r.get("why", []))}
         track.append(clip)
-    out = otio.schema.Timeline(name=name)
+    out = otio.schema.Timeline(name=one_line(name))
     out.tracks.append(track)
     return out
 
