@@ -123,7 +123,13 @@ class Indexer:
         run.checkpoint = Checkpoint(staging)
 
         timings: dict[str, float] = {}
-        self._run_layers(run, timings)
+        try:
+            self._run_layers(run, timings)
+        except InputError:
+            # the movie itself is bad (a truncated video found only while decoding): there is nothing
+            # to resume, so nothing of it is kept (a crash, by contrast, keeps the staging to resume)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         t = time.perf_counter()
         characters = self._characters(spec)
         timings["cast"] = time.perf_counter() - t

@@ -202,7 +202,9 @@ def test_bad_input_exits_2_with_one_line_and_no_change(tmp_path, cli, media, exi
         (folder / "movie.json").write_text(json.dumps({"title": "X", "year": "1997"}))
         target, expect = folder, 'field "year"'
     before = _snapshot(existing_library)
+    staged = sorted(p.name for p in (existing_library / "staging").iterdir())
     res = cli("index", str(target), library=existing_library)
+    assert sorted(p.name for p in (existing_library / "staging").iterdir()) == staged   # nothing left behind
     assert res.code == 2
     lines = [ln for ln in res.err.splitlines() if ln.strip()]
     assert len(lines) == 1, res.err
