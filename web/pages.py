@@ -36,11 +36,17 @@ def clock(t: float) -> str:
 
 @pages.app_template_filter("highlight")
 def highlight(text: str, words: list[str]) -> Markup:
-    """Escape first, then mark the query's words: nothing the user typed is ever rendered raw."""
-    safe = str(escape(text))
-    for w in sorted({str(escape(w)) for w in words if len(w) > 2}, key=len, reverse=True):
-        safe = re.sub(rf"(?i)\b({re.escape(w)}\w*)", r"<mark>\1</mark>", safe)
-    return Markup(safe)
+    """Mark the query's words in a text: the text is cut into words and the rest, each piece is
+    escaped, and marks wrap whole escaped words, so nothing the user typed is rendered raw and a
+    word such as `mark`, `lt` or `amp` never lands inside markup or an entity."""
+    wanted = sorted({w.lower() for w in words if len(w) > 2}, key=len, reverse=True)
+    out = []
+    for piece in re.split(r"(\w+)", str(text)):
+        if piece and any(piece.lower().startswith(w) for w in wanted):
+            out.append(f"<mark>{escape(piece)}</mark>")
+        else:
+            out.append(str(escape(piece)))
+    return Markup("".join(out))
 
 
 def _export_links(endpoint: str, **values) -> dict[str, str]:
