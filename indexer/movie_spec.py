@@ -130,6 +130,8 @@ def load_folder(folder: Path) -> MovieSpec:
             raise InputError(str(meta_file), f"cannot read: {exc}") from exc
         except json.JSONDecodeError as exc:
             raise InputError(f"{meta_file}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from exc
+        except RecursionError:
+            raise InputError(str(meta_file), "invalid JSON: nested too deeply") from None
         if not isinstance(meta, dict):
             raise InputError(str(meta_file), "must hold a JSON object")
     else:
@@ -214,6 +216,10 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
     )
 
 
+MAX_TEXT_CHARS = 200_000                                    # plot, synopsis: a long paragraph or a few
+MAX_FIELD_CHARS = {"id": 200, "title": 1_000, "release_date": 40, "video": 4_096, "script": 4_096}
+
+
 class _Validator:
     def __init__(self, where: str, folder: Path):
         self.where = where
@@ -226,6 +232,9 @@ class _Validator:
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
             self.fail(key, f"must be a string (got {type(value).__name__})")
+        limit = MAX_FIELD_CHARS.get(key, MAX_TEXT_CHARS)
+        if value is not None and len(value) > limit:
+            self.fail(key, f"is {len(value):,} characters long; at most {limit:,}")
         return value
 
     def opt_int(self, meta: dict[str, Any], key: str, lo: int, hi: int) -> int | None:

@@ -95,3 +95,13 @@ def test_a_path_that_leads_outside_the_movie_folder_is_refused_and_nothing_of_it
     res = cli("index", str(folder), library=lib)
     assert res.code == 2 and len(res.err.strip().splitlines()) == 1 and f'field "{field}"' in res.err, res.err
     assert not (lib / "catalogue.sqlite").exists()   # refused before the library was created
+
+
+def test_absurd_json_is_a_clear_refusal(tmp_path, media):
+    folder = _folder(tmp_path, media, None)
+    (folder / "movie.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_folder(folder)
+    (folder / "movie.json").write_text(json.dumps({"title": "T" * 5_000_000}))
+    with pytest.raises(InputError, match='field "title": is 5,000,000 characters long; at most 1,000'):
+        load_folder(folder)
