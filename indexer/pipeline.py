@@ -20,6 +20,7 @@ import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cinesearch.indexer.checkpoint import Checkpoint
@@ -64,6 +65,12 @@ class Outcome:
         stages = ", ".join(f"{k} {v}" for k, v in self.stages.items())
         return f"{self.status} {self.movie_id}: {self.shots} shots, {self.scenes} scenes{extra}" + \
             (f" [{stages}]" if stages else "")
+
+
+def portrait_file(index: int, suffix: str) -> str:
+    """The name of cast member `index`'s portrait in the movie's thumbnail folder."""
+    ext = suffix.lower() if suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp") else ".img"
+    return f"portrait-{index:03d}{ext}"
 
 
 class Indexer:
@@ -131,7 +138,7 @@ class Indexer:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         t = time.perf_counter()
-        characters = self._characters(spec)
+        characters = self._characters(spec, staging / "thumbs")
         timings["cast"] = time.perf_counter() - t
         parts = BundleParts(characters=characters)
         for layer in self.layers:
@@ -190,12 +197,15 @@ class Indexer:
             for name, future in pending.items():
                 run.outputs[name] = future.result()
 
-    def _characters(self, spec: MovieSpec) -> list[Character]:
-        """The cast of movie.json, each with the largest face of its portrait."""
+    def _characters(self, spec: MovieSpec, thumbs: Path) -> list[Character]:
+        """The cast of movie.json, each with the largest face of its portrait. Each portrait is
+        copied beside the keyframes (`portrait_file`), so the web page serves the file that was
+        indexed, never a path worked out again at request time."""
         out = []
         for i, member in enumerate(spec.cast):
             face = None
             if member.portrait is not None:
+                shutil.copyfile(member.portrait, thumbs / portrait_file(i, member.portrait.suffix))
                 face, n = portrait_face(member.portrait, self._cnn)
                 where = f"{spec.id}: cast[{i}].portrait {member.portrait.name}"
                 if n == 0 and face_analyzer(self._cnn) is not None:

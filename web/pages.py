@@ -161,7 +161,10 @@ def portrait(movie_id: str, index: int):
     m = library().store.get_movie(movie_id)
     if m is None:
         abort(404)
-    cast = [c for c in (m.meta.get("cast") or []) if isinstance(c, dict)]
-    if not 0 <= index < len(cast) or not isinstance(cast[index].get("portrait"), str):
+    if not 0 <= index < 1000 or not m.thumbs_dir:
         abort(404)
-    return send_file(_inside(Path(m.source).parent, cast[index]["portrait"]), conditional=True, max_age=3600)
+    # the copy made at index time, in the movie's committed thumbnail folder (see indexer.pipeline)
+    copies = sorted((library().root / m.thumbs_dir).glob(f"portrait-{index:03d}.*"))
+    if not copies:
+        abort(404)
+    return send_file(_inside(library().root, f"{m.thumbs_dir}/{copies[0].name}"), conditional=True, max_age=3600)

@@ -104,7 +104,10 @@ def test_pages_render_and_escape_what_the_user_typed(client):
     assert b"<script>alert" not in r.data and b"&lt;script&gt;" in r.data
     page = client.get("/movie/summit")
     assert page.status_code == 200 and b"Obama" in page.data and b"/portrait/summit/0" in page.data
-    assert client.get("/portrait/summit/0").status_code == 200
+    portrait = client.get("/portrait/summit/0")
+    source = Path(client.get("/api/movies/summit").json["source"]).parent
+    # the copy made at index time: the very bytes of the portrait movie.json named
+    assert portrait.status_code == 200 and portrait.data == (source / "cast" / "obama.jpg").read_bytes()
     assert client.get("/movie/nope").status_code == 404
     bad = client.get("/", query_string={"q": "a\x07b"})
     assert bad.status_code == 400 and b"control character" in bad.data
