@@ -24,7 +24,7 @@ def text_embedder() -> TextEmbedder | None:
     """all-MiniLM-L6-v2 sentence vectors (384-d), shared by indexing and search."""
     from cinesearch.models.text_embed import load_text_embedder
 
-    return optional("minilm", load_text_embedder)  # type: ignore[return-value]
+    return optional("minilm", load_text_embedder)
 
 
 def clip_encoder() -> ClipEncoder | None:
@@ -35,46 +35,46 @@ def clip_encoder() -> ClipEncoder | None:
     if identity is None:
         optional("clip:off", load_clip)   # says once how to turn CLIP on
         return None
-    return optional(f"clip:{identity}", load_clip)  # type: ignore[return-value]
+    return optional(f"clip:{identity}", load_clip)
 
 
 def classifier() -> ImageClassifier | None:
     """EfficientNet-Lite3: ImageNet labels and the 1280-d appearance feature."""
     from cinesearch.models.vision import load_classifier
 
-    return optional("efficientnet-lite3", load_classifier)  # type: ignore[return-value]
+    return optional("efficientnet-lite3", load_classifier)
 
 
 def detector() -> ObjectDetector | None:
     """SSD MobileNet v2 COCO objects (people, vehicles, animals, ...)."""
     from cinesearch.models.vision import load_detector
 
-    return optional("ssd-mobilenet-coco", load_detector)  # type: ignore[return-value]
+    return optional("ssd-mobilenet-coco", load_detector)
 
 
 def ocr_reader() -> TextReader | None:
     """RapidOCR: on-screen text with boxes."""
     from cinesearch.models.ocr import load_reader
 
-    return optional("rapidocr", load_reader)  # type: ignore[return-value]
+    return optional("rapidocr", load_reader)
 
 
 def face_analyzer(cnn: bool = False) -> FaceAnalyzer | None:
     """dlib face detection (HOG, or the CNN detector), landmarks and 128-d embeddings."""
     from cinesearch.models.faces import load_face_analyzer
 
-    return optional(f"dlib-faces{':cnn' if cnn else ''}", lambda: load_face_analyzer(cnn))  # type: ignore[return-value]
+    return optional(f"dlib-faces{':cnn' if cnn else ''}", lambda: load_face_analyzer(cnn))
 
 
 def transcriber(name: str, beam_size: int) -> Transcriber | None:
     """faster-whisper with a packaged CTranslate2 model (`whisper-tiny.en` or `whisper-base`)."""
     from cinesearch.models.speech import load_transcriber
 
-    return optional(name, lambda: load_transcriber(name, beam_size))  # type: ignore[return-value]
+    return optional(name, lambda: load_transcriber(name, beam_size))
 
 
 def segmenter() -> WordSegmenter | None:
     """wordsegment's English counts: puts back the spaces OCR drops."""
     from cinesearch.models.words import load_segmenter
 
-    return optional("wordsegment", load_segmenter)  # type: ignore[return-value]
+    return optional("wordsegment", load_segmenter)

@@ -19,11 +19,13 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from cinesearch import settings
 from cinesearch.errors import Unavailable
 
 log = logging.getLogger("cinesearch.models")
+T = TypeVar("T")
 
 
 class ModelUnavailable(Unavailable, RuntimeError):
@@ -200,7 +202,7 @@ _locks: dict[str, threading.Lock] = {}
 _loaded: dict[str, object | None] = {}
 
 
-def optional(name: str, loader: Callable[[], object]) -> object | None:
+def optional(name: str, loader: Callable[[], T]) -> T | None:
     """Load an optional model once per process; when it cannot be had, say so once and return None,
     so the stage that needs it is skipped rather than the whole index failing.
 
@@ -215,4 +217,4 @@ def optional(name: str, loader: Callable[[], object]) -> object | None:
             except ModelUnavailable as exc:
                 notice_once(name, f"{exc}; indexing goes on without it")
                 _loaded[name] = None
-    return _loaded[name]
+    return cast("T | None", _loaded[name])
