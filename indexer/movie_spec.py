@@ -208,12 +208,33 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
                 v.fail(f"cast[{i}].actor", "must be a string")
             portrait = entry.get("portrait")
             portrait_path = v.file(portrait, f"cast[{i}].portrait") if portrait is not None else None
+            if portrait_path is not None and (why := _not_an_image(portrait_path)):
+                v.fail(f"cast[{i}].portrait", why)   # found now, not after the whole video was decoded
             cast.append(CastMember(character=character.strip(), actor=actor, portrait=portrait_path))
 
     return MovieSpec(
         id=movie_id or slugify(folder.name), video=video, folder=folder, meta_file=meta_file, meta=meta,
         title=title, year=year, subtitles=subtitles, descriptions=descriptions, script=script, cast=cast,
     )
+
+
+MAX_PORTRAIT_PIXELS = 40_000_000
+
+
+def _not_an_image(path: Path) -> str | None:
+    """Why a portrait cannot be used (read from its header only), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height > MAX_PORTRAIT_PIXELS:
+                return f"{path.name} is {im.width}x{im.height}; at most {MAX_PORTRAIT_PIXELS:,} pixels"
+            im.verify()
+    except Image.DecompressionBombError:
+        return f"{path.name} is too large an image"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return f"{path.name} is not an image (JPEG, PNG, WebP, ...)"
+    return None
 
 
 MAX_TEXT_CHARS = 200_000                                    # plot, synopsis: a long paragraph or a few

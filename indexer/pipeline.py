@@ -132,14 +132,15 @@ class Indexer:
         timings: dict[str, float] = {}
         try:
             self._run_layers(run, timings)
+            t = time.perf_counter()
+            characters = self._characters(spec, staging / "thumbs")
+            timings["cast"] = time.perf_counter() - t
         except InputError:
-            # the movie itself is bad (a truncated video found only while decoding): there is nothing
-            # to resume, so nothing of it is kept (a crash, by contrast, keeps the staging to resume)
+            # the movie itself is bad (a truncated video found only while decoding, a portrait that is
+            # not an image): there is nothing to resume, so nothing of it is kept (a crash, by
+            # contrast, keeps the staging to resume)
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        t = time.perf_counter()
-        characters = self._characters(spec, staging / "thumbs")
-        timings["cast"] = time.perf_counter() - t
         parts = BundleParts(characters=characters)
         for layer in self.layers:
             layer.contribute(run.outputs.get(layer.name), parts, run)
@@ -205,7 +206,10 @@ class Indexer:
         for i, member in enumerate(spec.cast):
             face = None
             if member.portrait is not None:
-                shutil.copyfile(member.portrait, thumbs / portrait_file(i, member.portrait.suffix))
+                try:
+                    shutil.copyfile(member.portrait, thumbs / portrait_file(i, member.portrait.suffix))
+                except OSError as exc:
+                    raise InputError(str(member.portrait), f"cannot read the portrait: {exc.strerror or exc}") from exc
                 face, n = portrait_face(member.portrait, self._cnn)
                 where = f"{spec.id}: cast[{i}].portrait {member.portrait.name}"
                 if n == 0 and face_analyzer(self._cnn) is not None:

@@ -105,3 +105,12 @@ def test_absurd_json_is_a_clear_refusal(tmp_path, media):
     (folder / "movie.json").write_text(json.dumps({"title": "T" * 5_000_000}))
     with pytest.raises(InputError, match='field "title": is 5,000,000 characters long; at most 1,000'):
         load_folder(folder)
+
+
+def test_a_portrait_that_is_not_an_image_is_refused_before_any_decoding(tmp_path, media):
+    folder = _folder(tmp_path, media, {"cast": [{"character": "Rose", "portrait": "rose.jpg"}]})
+    (folder / "rose.jpg").write_text("not a picture at all\n" * 20)
+    with pytest.raises(InputError, match=re.escape('field "cast[0].portrait": rose.jpg is not an image')):
+        load_folder(folder)
+    shutil.copy(media("obama.jpg"), folder / "rose.jpg")
+    assert load_folder(folder).cast[0].portrait == folder / "rose.jpg"
