@@ -19,6 +19,7 @@ from tqdm import tqdm
 from cinesearch import settings
 from cinesearch.indexer import boundaries as B
 from cinesearch.indexer.appearance import color_histogram, shot_feature
+from cinesearch.indexer.film_language import MotionMeter
 from cinesearch.indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
 from cinesearch.indexer.media import FramePlan, MediaInfo, iter_frames
 from cinesearch.indexer.movie_spec import MovieSpec
@@ -44,6 +45,7 @@ class ShotPlan:
     features: list[list[float]]                     # colour features (fallback appearance)
     end_time: float
     face_frames: list[list[tuple[float, str]]] = field(default_factory=list)   # per shot: (time, file in faces/)
+    motion: list[list[float]] = field(default_factory=list)   # camera motion steps: time, dx, dy, zoom, response
 
 
 def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, progress: bool = True) -> ShotPlan:
@@ -56,6 +58,7 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
     content = ContentShotDetector(info.fps, p.content_threshold)
     transnet = TransNetShotDetector(p.transnet_threshold) if p.transnet else None
     stats = FrameStats()
+    motion = MotionMeter(every=max(1, round(info.fps / 8)) if info.fps > 0 else 3)   # about 8 steps a second
     spool = ThumbSpool(staging / "spool.jpgs")
     face_spool = ThumbSpool(staging / "faces.jpgs")
     expected = int(info.duration * info.fps) or None
@@ -66,6 +69,7 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
         for frame in iter_frames(info, frame_plan):
             content.push(frame)
             stats.push(frame)
+            motion.push(frame.time, frame.analysis)
             if transnet is not None:
                 transnet.push(frame)
             if frame.thumb is not None:
@@ -88,7 +92,8 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
         (staging / "spool.jpgs").unlink(missing_ok=True)
         (staging / "faces.jpgs").unlink(missing_ok=True)
     return ShotPlan(n_frames=n, times=stats.times, ranges=ranges, keyframes=keyframes,
-                    features=[f.tolist() for f in features], end_time=end_time, face_frames=face_frames)
+                    features=[f.tolist() for f in features], end_time=end_time, face_frames=face_frames,
+                    motion=[[round(v, 5) for v in (m.time, m.dx, m.dy, m.zoom, m.response)] for m in motion.steps])
 
 
 def shot_ranges(profile: Profile, content: DetectorOutput, transnet: DetectorOutput | None, stats: FrameStats,

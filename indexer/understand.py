@@ -16,6 +16,7 @@ from PIL import Image
 
 from cinesearch import models
 from cinesearch.indexer.concepts import concepts_text, shot_labels, shot_objects
+from cinesearch.indexer.film_language import MotionStep, camera_motion, colour_words, light_words
 from cinesearch.indexer.onscreen_text import Reading, dedupe
 
 
@@ -26,6 +27,14 @@ class ShotVision:
     objects: dict[str, int] = field(default_factory=dict)
     concepts: str = ""
     ocr: list[dict] = field(default_factory=list)   # {"text", "score", "time", "box"}
+    # film language measured from the keyframes and the decode pass: light, colours, motion,
+    # subject (tallest person or animal box, fraction of the frame height), people (SSD count)
+    attributes: dict = field(default_factory=dict)
+
+
+# COCO classes whose box gives a shot its scale when no face does
+SUBJECTS = frozenset({"person", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra",
+                      "giraffe", "teddy bear"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,8 @@ def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int
 
 def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPlan,
                progress: Callable[[int], None] | None = None,
-               on_shot: Callable[[int, ShotVision], None] | None = None) -> list[ShotVision]:
+               on_shot: Callable[[int, ShotVision], None] | None = None,
+               motion: Sequence[Sequence[MotionStep]] | None = None) -> list[ShotVision]:
     """keyframes: per shot, (time, JPEG path) of each keyframe.
 
     OCR runs in a second thread beside the classifier and detector (all three release the GIL in
@@ -68,7 +78,7 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
     out: list[ShotVision] = []
     ocr_jobs = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr") as pool:
-        for kfs in keyframes:
+        for i, kfs in enumerate(keyframes):
             images = [(t, load_rgb(p)) for t, p in kfs]
             # OCR queues up and runs on without waiting for each shot's classifier and detector
             ocr_jobs.append(pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None)
@@ -80,10 +90,18 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
                 appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
                 labels = shot_labels([p for p, _ in results], classifier.labels)
             objects: dict[str, int] = {}
+            attributes: dict = {"light": light_words([img for _, img in images]),
+                                "colours": colour_words([img for _, img in images])}
+            if motion is not None and i < len(motion):
+                attributes["motion"] = camera_motion(motion[i])
             if detector is not None:
                 picked = _pick(images, plan.detect_keyframes)
-                objects = shot_objects([[d.label for d in detector(img)] for _, img in picked])
-            out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels)))
+                dets = [detector(img) for _, img in picked]
+                objects = shot_objects([[d.label for d in ds] for ds in dets])
+                heights = [d.box[3] - d.box[1] for ds in dets for d in ds if d.label in SUBJECTS]
+                attributes["subject"] = round(max(heights), 3) if heights else None
+                attributes["people"] = objects.get("person", 0)
+            out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels), attributes=attributes))
             if on_shot is not None:   # the faces stage starts on this shot while the next is classified
                 on_shot(len(out) - 1, out[-1])
             if progress:

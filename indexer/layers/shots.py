@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cinesearch.indexer.decode import ShotPlan, decode_movie, fault
+from cinesearch.indexer.film_language import MotionStep
 from cinesearch.indexer.fingerprint import PIPELINE_VERSION
 from cinesearch.indexer.layers.base import Layer, MovieRun
 from cinesearch.search.store import Keyframe, Shot
@@ -24,6 +25,20 @@ class ShotLayer:
     shots: list[Shot]
     colour: list[list[float]]
     face_frames: list[list[tuple[float, str]]] = field(default_factory=list)
+    motion: list[list[float]] = field(default_factory=list)   # camera motion steps (film_language.MotionStep)
+
+    def shot_motion(self) -> list[list[MotionStep]]:
+        """Per shot, the camera motion steps wholly inside it (a step across a cut measures the cut)."""
+        steps = [MotionStep(*row) for row in self.motion]
+        out: list[list[MotionStep]] = [[] for _ in self.shots]
+        k = 0
+        for i, shot in enumerate(self.shots):
+            while k < len(steps) and steps[k].time <= shot.start + 0.2:
+                k += 1
+            while k < len(steps) and steps[k].time < shot.end:
+                out[i].append(steps[k])
+                k += 1
+        return out
 
     def keyframe_files(self, staging: Path) -> list[list[tuple[float, Path]]]:
         return [[(kf.time, staging / "thumbs" / kf.path) for kf in s.keyframes] for s in self.shots]
@@ -38,7 +53,7 @@ class ShotLayer:
 
 class ShotsLayer(Layer):
     name = "shots"
-    version = "3"
+    version = "4"
 
     def inputs(self, run: MovieRun) -> tuple[object, ...]:
         return (PIPELINE_VERSION, run.profile.name, run.video_hash)
@@ -90,7 +105,7 @@ def shot_layer_from_plan(plan: ShotPlan) -> ShotLayer:
         end = times[e] if e < plan.n_frames else plan.end_time
         shots.append(Shot(index=i, start=float(times[s]), end=float(end), start_frame=int(s), end_frame=int(e),
                           keyframes=[Keyframe(time=t, frame=f, path=name) for (f, t, name) in plan.keyframes[i]]))
-    return ShotLayer(plan.n_frames, plan.end_time, shots, plan.features, plan.face_frames)
+    return ShotLayer(plan.n_frames, plan.end_time, shots, plan.features, plan.face_frames, plan.motion)
 
 
 def plan_from_layer(layer: ShotLayer) -> ShotPlan:
@@ -103,4 +118,5 @@ def plan_from_layer(layer: ShotLayer) -> ShotPlan:
             times[kf.frame] = kf.time
     return ShotPlan(n_frames=n, times=times, ranges=[(s.start_frame, s.end_frame) for s in layer.shots],
                     keyframes=[[(kf.frame, kf.time, kf.path) for kf in s.keyframes] for s in layer.shots],
-                    features=layer.colour, end_time=layer.end_time, face_frames=layer.face_frames)
+                    features=layer.colour, end_time=layer.end_time, face_frames=layer.face_frames,
+                    motion=layer.motion)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinesearch import models
+from cinesearch.indexer.film_language import attribute_words, shot_attributes
 from cinesearch.indexer.fingerprint import file_hash
 from cinesearch.indexer.layers.base import BundleParts, Layer, MovieRun, available
 from cinesearch.indexer.layers.shots import ShotLayer
@@ -29,7 +30,7 @@ class TextOutput:
 
 class TextLayer(Layer):
     name = "text"
-    version = "3"
+    version = "4"
     after = ("shots", "vision", "clip", "speech", "faces")
     checkpointed = False
 
@@ -44,10 +45,17 @@ class TextLayer(Layer):
         vision: list[ShotVision] = run.outputs["vision"]
         texts: list[TextSegment] = [*run.cues, *(run.outputs.get("speech") or [])]
         words = models.segmenter() if any(v.ocr for v in vision) else None
-        for shot, v in zip(shots, vision, strict=True):
-            if v.concepts:
-                texts.append(TextSegment("concepts", "vision", shot.start, shot.end, v.concepts,
-                                         extra={"labels": v.labels, "objects": v.objects}))
+        face_heights: list[list[float]] = [[] for _ in shots]
+        for t in run.outputs.get("faces") or []:
+            if t.kind == "face" and 0 <= t.shot < len(shots):
+                face_heights[t.shot].append(float(t.box[3] - t.box[1]))
+        for shot, v, fh in zip(shots, vision, face_heights, strict=True):
+            attrs = shot_attributes(v.attributes, fh, len(fh), bool(v.ocr))
+            concepts = "; ".join(x for x in (v.concepts, attribute_words(attrs)) if x)
+            if concepts:
+                texts.append(TextSegment("concepts", "vision", shot.start, shot.end, concepts,
+                                         extra={"labels": v.labels, "objects": v.objects, "vision": v.concepts,
+                                                "attributes": attrs, "measured": v.attributes}))
             for r in v.ocr:
                 extra = {"time": r["time"], "box": r["box"], "score": r["score"]}
                 shown = respace(r["text"], words.segment, words.known) if words is not None else r["text"]
@@ -56,7 +64,11 @@ class TextLayer(Layer):
                 texts.append(TextSegment("ocr", "rapidocr", shot.start, shot.end, shown, extra=extra))
         texts = attach_timed(texts, shots)
         feats = np.stack([s.appearance for s in shots]) if shots else np.zeros((0, 1), np.float32)
-        scene_ranges = group_scenes(feats, run.profile.scenes, joined=dialogue_gaps(texts))
+        colour = run.outputs["shots"].colour
+        cues = [np.asarray(colour, np.float32)] if len(colour) == len(shots) and len({len(c) for c in colour}) == 1 \
+            else []
+        scene_ranges = group_scenes(feats, run.profile.scenes, joined=dialogue_gaps(texts),
+                                    times=[(s.start, s.end) for s in shots], cues=cues)
         scenes = [Scene(j, shots[a].start, shots[b].end, a, b) for j, (a, b) in enumerate(scene_ranges)]
         embed = models.text_embedder()
         spec = run.spec

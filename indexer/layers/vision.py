@@ -16,7 +16,7 @@ EARLY_FACES = "faces.early"    # run.outputs key of the faces worker the vision 
 
 class VisionLayer(Layer):
     name = "vision"
-    version = "1"
+    version = "2"
     after = ("shots",)
 
     def inputs(self, run: MovieRun) -> tuple[object, ...]:
@@ -28,7 +28,8 @@ class VisionLayer(Layer):
         bar = run.bar(len(layer.shots), "understand", "shot")
         offer = (lambda i, v: early.offer(i, "person" in v.objects)) if early is not None else None
         try:
-            return run_vision(layer.keyframe_files(run.staging), run.profile.vision, bar.update, offer)
+            return run_vision(layer.keyframe_files(run.staging), run.profile.vision, bar.update, offer,
+                              motion=layer.shot_motion())
         finally:
             bar.close()
 
@@ -49,9 +50,10 @@ def vision_from_store(shots: list[Shot], texts: list[TextSegment]) -> list[ShotV
             continue
         v = out[t.first_shot]
         if t.kind == "concepts":
-            v.concepts = t.text
+            v.concepts = t.extra.get("vision", t.text)
             v.labels = [tuple(x) for x in t.extra.get("labels", [])]
             v.objects = dict(t.extra.get("objects", {}))
+            v.attributes = dict(t.extra.get("measured", {}))
         elif t.kind == "ocr":
             v.ocr.append({"text": t.extra.get("read", t.text), **{k: t.extra.get(k) for k in ("score", "time", "box")}})
     return out

@@ -48,3 +48,46 @@ def test_forced_breaks_and_min_shots():
 def test_empty_and_single():
     assert group_scenes(np.zeros((0, 4))) == []
     assert group_scenes(np.ones((1, 4))) == [(0, 0)]
+
+
+def _film(places: list[int], shot_seconds: float = 5.0, noise: float = 0.35) -> tuple[np.ndarray, list]:
+    """A long film where every shot shares a common look (as in a real film, neighbours are always
+    alike): a shared base plus its place's direction plus noise."""
+    rng = np.random.default_rng(7)
+    common = np.ones(16, np.float32)
+    feats = np.stack([common + 0.8 * _feat(p, noise=0.0) + noise * rng.random(16).astype(np.float32)
+                      for p in places])
+    times = [(k * shot_seconds, (k + 1) * shot_seconds) for k in range(len(places))]
+    return feats, times
+
+
+def test_a_film_of_look_alike_shots_is_one_scene_by_threshold_but_split_by_its_valleys():
+    places = [0] * 10 + [1] * 10 + [2] * 10 + [3] * 10     # 4 places, 50 s each
+    feats, times = _film(places)
+    assert group_scenes(feats) == [(0, 39)]                 # the fixed threshold sees one scene
+    scenes = group_scenes(feats, times=times)
+    assert scenes == [(0, 9), (10, 19), (20, 29), (30, 39)]
+
+
+def test_relative_boundaries_keep_scenes_above_the_floor_and_respect_joins():
+    places = [0] * 10 + [1] * 10 + [2] * 10 + [3] * 10
+    feats, times = _film(places)
+    scenes = group_scenes(feats, times=times, joined=[19])
+    assert (0, 9) in scenes and all(b != 19 for _, b in scenes)
+    short = group_scenes(feats, SceneParams(min_scene_seconds=60.0), times=times)
+    assert all(times[b][1] - times[a][0] >= 60.0 for a, b in short)
+
+
+def test_a_flat_profile_has_no_valleys_to_cut():
+    feats = np.stack([np.ones(16, np.float32)] * 30)
+    times = [(k * 5.0, (k + 1) * 5.0) for k in range(30)]
+    assert group_scenes(feats, times=times) == [(0, 29)]
+
+
+def test_valley_prominence_is_the_dip_below_the_lower_peak():
+    from cinesearch.indexer.scenes import valley_prominence
+
+    sims = np.array([0.9, 0.8, 0.5, 0.7, 0.95], np.float32)
+    prom = valley_prominence(sims, reach=2)
+    assert abs(prom[2] - 0.4) < 1e-6   # the lower of the peaks within reach (0.9, 0.95) minus 0.5
+    assert prom[0] == 0 and prom[1] == 0 and prom[3] == 0

@@ -1,0 +1,46 @@
+"""Film-language attributes on real clips where the answer is known: the bikes clip is filmed
+handheld outdoors, the carphone clip is a close-up of a face, and photos held as shots are still."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def clips_library(tmp_path_factory, media):
+    from conftest import run_cli
+
+    lib = tmp_path_factory.mktemp("film-language") / "library"
+    result = run_cli("index", str(media("bikes.mp4")), str(media("carphone_pristine.mp4")), "--no-progress",
+                     library=lib)
+    assert result.code == 0, result.err
+    return lib
+
+
+def _attributes(cli, lib, movie_id: str) -> list[dict]:
+    shots = cli("shots", movie_id, "--json", library=lib).json()
+    return [next((t.get("attributes", {}) for t in s["texts"] if t["kind"] == "concepts"), {})
+            for s in shots]
+
+
+def test_the_carphone_clip_is_a_static_close_up_of_one_person(clips_library, cli):
+    (attrs,) = _attributes(cli, clips_library, "carphone-pristine")
+    assert attrs["scale"] == "close-up"
+    assert attrs["people"] == 1
+    assert attrs["motion"] in ("static", "handheld")
+
+
+def test_the_bikes_clip_is_handheld_outdoors(clips_library, cli):
+    shots = _attributes(cli, clips_library, "bikes")
+    moving = [a.get("motion") for a in shots if a.get("motion") not in (None, "static")]
+    assert len(moving) >= len(shots) // 2, shots
+    assert "handheld" in moving, shots
+    assert not any("night" in a.get("light", []) for a in shots), shots
+
+
+def test_attributes_are_searchable_words(clips_library, cli):
+    shots = cli("shots", "carphone-pristine", "--json", library=clips_library).json()
+    concepts = " ".join(t["text"] for t in shots[0]["texts"] if t["kind"] == "concepts")
+    assert "close-up" in concepts and "one person" in concepts, concepts
