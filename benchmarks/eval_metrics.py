@@ -21,12 +21,21 @@ class PRF:
                 f"({self.matched} matched, {self.found} found, {self.truth} true)")
 
 
-def boundary_prf(found: Sequence[float], truth: Sequence[float], tolerance: float) -> PRF:
+def _distance(f: float, t: float | Sequence[float]) -> float:
+    """Seconds from a found boundary to a true one: a time, or a (start, end) span such as a
+    dissolve, where anywhere inside is right."""
+    if isinstance(t, (int, float)):
+        return abs(f - t)
+    lo, hi = t
+    return 0.0 if lo <= f <= hi else min(abs(f - lo), abs(f - hi))
+
+
+def boundary_prf(found: Sequence[float], truth: Sequence[float | Sequence[float]], tolerance: float) -> PRF:
     """Match found boundaries to true ones one-to-one (closest pairs first) within `tolerance`
     seconds. With no true boundaries and none found the score is perfect: a clip with no cuts
     that gets none is right."""
-    pairs = sorted((abs(f - t), i, j) for i, f in enumerate(found) for j, t in enumerate(truth)
-                   if abs(f - t) <= tolerance)
+    pairs = sorted((_distance(f, t), i, j) for i, f in enumerate(found) for j, t in enumerate(truth)
+                   if _distance(f, t) <= tolerance)
     used_f: set[int] = set()
     used_t: set[int] = set()
     for _, i, j in pairs:

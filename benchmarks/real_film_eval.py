@@ -93,10 +93,10 @@ def _pyscenedetect_cuts(path: Path) -> list[float]:
 def main() -> int:
     truth = json.loads(ARGS.truth.read_text())
     film = media(truth["film"])
-    clips: dict[str, list[float]] = {} if ARGS.no_shots else dict(SHOT_CLIPS)
+    clips: dict[str, list] = {} if ARGS.no_shots else dict(SHOT_CLIPS)
     trailer_truth = HERE / "eval" / "trailer_bbb.json"
     if not ARGS.no_shots and trailer_truth.exists():
-        clips["trailer_bbb.mp4"] = json.loads(trailer_truth.read_text())["transitions"]
+        clips["trailer_bbb.mp4"] = json.loads(trailer_truth.read_text())["transitions"]  # spans
     tmp = None
     library = ARGS.library
     if library is None:
