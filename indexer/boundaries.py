@@ -44,12 +44,19 @@ def clean_cuts(cuts: Sequence[int], n_frames: int) -> list[int]:
 
 
 def dark_frames(mean_luma: np.ndarray, dark_fraction: np.ndarray, luma_max: float = 24.0,
-                fraction_min: float = 0.95) -> np.ndarray:
-    """Which frames are black: dim on average *and* almost every pixel dark.
+                fraction_min: float = 0.95, bright_fraction: np.ndarray | None = None,
+                bright_max: float = 0.002) -> np.ndarray:
+    """Which frames are black: dim on average *and* almost every pixel dark *and* (when known)
+    next to no pixel clearly lit.
 
-    Both tests together keep night scenes (dim, but with lit areas) from counting as black.
+    The first two keep night scenes (dim, but with lit areas) from counting as black; the third
+    keeps a text card (white words on black, such as an end card after a fade) a shot of its own
+    rather than part of the black it fades in from.
     """
-    return (np.asarray(mean_luma) <= luma_max) & (np.asarray(dark_fraction) >= fraction_min)
+    dark = (np.asarray(mean_luma) <= luma_max) & (np.asarray(dark_fraction) >= fraction_min)
+    if bright_fraction is not None:
+        dark &= np.asarray(bright_fraction) <= bright_max
+    return dark
 
 
 def fade_spans(mean_luma: np.ndarray, dark: np.ndarray, max_ramp: int) -> list[tuple[int, int]]:

@@ -24,7 +24,13 @@ from cinesearch.indexer.keyframes import ThumbSpool, keyframe_targets, nearest_a
 from cinesearch.indexer.media import FramePlan, MediaInfo, iter_frames
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import Profile
-from cinesearch.indexer.shot_detectors import ContentShotDetector, DetectorOutput, FrameStats, TransNetShotDetector
+from cinesearch.indexer.shot_detectors import (
+    ContentShotDetector,
+    DetectorOutput,
+    FrameStats,
+    GradualShotDetector,
+    TransNetShotDetector,
+)
 
 
 def fault(point: str) -> None:
@@ -57,6 +63,7 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
                            face_every=max(1, round(info.fps / (2 * p.face_fps))) if info.fps > 0 else 25)
     content = ContentShotDetector(info.fps, p.content_threshold)
     transnet = TransNetShotDetector(p.transnet_threshold) if p.transnet else None
+    gradual = GradualShotDetector(info.fps) if p.gradual else None
     stats = FrameStats()
     motion = MotionMeter(every=max(1, round(info.fps / 8)) if info.fps > 0 else 3)   # about 8 steps a second
     spool = ThumbSpool(staging / "spool.jpgs")
@@ -72,6 +79,8 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
             motion.push(frame.time, frame.analysis)
             if transnet is not None:
                 transnet.push(frame)
+            if gradual is not None:
+                gradual.push(frame)
             if frame.thumb is not None:
                 spool.add(frame.index, frame.thumb)
             if frame.face is not None:
@@ -80,7 +89,8 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
             if frame.index == half:
                 fault("decode")
         n = len(stats.times)
-        ranges = shot_ranges(p, content.finish(), transnet.finish() if transnet else None, stats, info.fps)
+        ranges = shot_ranges(p, content.finish(), transnet.finish() if transnet else None, stats, info.fps,
+                             gradual)
         step = float(np.median(np.diff(stats.times))) if n > 1 else (1.0 / info.fps if info.fps else 0.04)
         end_time = stats.times[-1] + step
         keyframes, features = write_keyframes(ranges, stats.times, spool, staging / "thumbs")
@@ -97,15 +107,18 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
 
 
 def shot_ranges(profile: Profile, content: DetectorOutput, transnet: DetectorOutput | None, stats: FrameStats,
-                fps: float) -> list[tuple[int, int]]:
-    """Detector evidence -> shots as frame ranges: fusion (full profile), fades through black,
-    short-shot merging. Pure apart from the profile's parameters."""
+                fps: float, gradual: GradualShotDetector | None = None) -> list[tuple[int, int]]:
+    """Detector evidence -> shots as frame ranges: fusion (full profile), slow dissolves (fast
+    profile), fades through black, short-shot merging. Pure apart from the profile's parameters."""
     n = len(stats.times)
     fps = fps if fps > 0 else 25.0
     # Full profile: the learned detector leads and the pixel detector sharpens hard cuts.
     cuts = B.fuse_cuts(transnet.spans, content.cuts, transnet.scores, n) if transnet else content.cuts
+    if gradual is not None:
+        cuts = sorted({*cuts, *gradual.finish(list(cuts)).cuts})
     luma = np.asarray(stats.mean_luma, np.float32)
-    dark = B.dark_frames(luma, np.asarray(stats.dark_fraction, np.float32))
+    dark = B.dark_frames(luma, np.asarray(stats.dark_fraction, np.float32),
+                         bright_fraction=np.asarray(stats.bright_fraction, np.float32))
     black = B.runs(dark)
     fades = B.fade_spans(luma, dark, max_ramp=round(2 * fps))
     cuts = B.collapse_black_gaps(cuts, black, fades, n)

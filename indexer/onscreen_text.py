@@ -12,6 +12,9 @@ from difflib import SequenceMatcher
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _RUN = re.compile(r"[A-Za-z0-9]+")
 _ONE_LETTER_WORDS = frozenset({"a", "i"})
+# web and mail addresses are read as one token and kept whole: "www.blendernation.com" is no sentence
+_ADDRESS = re.compile(r"(?i)(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|\b[\w-]+(?:\.[\w-]+)*"
+                      r"\.(?:com|org|net|edu|gov|info|io|tv|co|uk|de|fr|nl|eu)\b\S*)")
 
 
 @dataclass
@@ -24,6 +27,37 @@ class Reading:
 
 def _key(text: str) -> str:
     return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box: a half-formed word's box lies inside the whole word's."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / small if small > 0 else 0.0
+
+
+def clearest(readings: Sequence[Reading], same_region: float = 0.5) -> list[Reading]:
+    """One reading per text region (boxes that overlap, read on different frames of the shot): the
+    one the recogniser was surest of, and of those nearly as sure (within 0.05) the longest, so a
+    title caught while it fades in ("The Blender Found") gives way to the frame where it is whole.
+    Order: first appearance of each region."""
+    regions: list[list[Reading]] = []
+    for r in readings:
+        for group in regions:
+            if any(_overlap(r.box, o.box) >= same_region for o in group):
+                group.append(r)
+                break
+        else:
+            regions.append([r])
+    out = []
+    for group in regions:
+        best = max(o.score for o in group)
+        pick = max((o for o in group if o.score >= best - 0.05), key=lambda o: (len(_key(o.text)), o.score))
+        out.append(Reading(pick.text, pick.score, min(o.time for o in group), pick.box))
+    return out
 
 
 def dedupe(readings: Sequence[Reading], min_chars: int = 2, similar: float = 0.85) -> list[Reading]:
@@ -51,12 +85,16 @@ def respace(text: str, segment: Callable[[str], list[str]], known: Callable[[str
     words written as those words: "MEETMEATTHELIGHTHOUSE" -> "MEET ME AT THE LIGHTHOUSE" (the
     segmenter's counts decide whether a run is one word or several). The reading's own letters and
     case are kept; only spaces are added. A run is left as read when it is shorter than `min_run`,
-    or when a piece would be unknown (a name, a code) or a stray letter."""
+    when a piece would be unknown (a code) or a stray letter, when it looks like a name (one
+    capital, then lower case: "Roosendaal", "Letwory" are not "Le two ry") and inside web and
+    mail addresses ("www.blendernation.com" is not "www.blem der nation.com")."""
 
     def split(match: re.Match[str]) -> str:
         run = match.group(0)
         if len(run) < min_run or run.isdigit():
             return run
+        if run[0].isupper() and run[1:].islower():
+            return run          # a capitalised word it does not know as one is a name, not a sentence
         pieces = segment(run)
         if len(pieces) < 2 or "".join(pieces) != run.lower():
             return run
@@ -71,4 +109,9 @@ def respace(text: str, segment: Callable[[str], list[str]], known: Callable[[str
             at += len(piece)
         return " ".join(out)
 
-    return _RUN.sub(split, text)
+    out, at = [], 0
+    for m in _ADDRESS.finditer(text):
+        out += [_RUN.sub(split, text[at:m.start()]), m.group(0)]
+        at = m.end()
+    out.append(_RUN.sub(split, text[at:]))
+    return "".join(out)

@@ -15,6 +15,7 @@ class Profile:
     transnet: bool
     content_threshold: float = 27.0
     transnet_threshold: float = 0.5
+    gradual: bool = True           # look for slow dissolves beside the content detector (TransNetV2 sees them itself)
     min_shot_seconds: float = 0.2
     analysis_width: int = 160
     thumb_height: int = 288
@@ -32,7 +33,7 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "fast": Profile("fast", transnet=False),
-    "full": Profile("full", transnet=True, vision=VisionPlan(classify_keyframes=(0, 1, 2), detect_keyframes=(0, 1, 2),
+    "full": Profile("full", transnet=True, gradual=False, vision=VisionPlan(classify_keyframes=(0, 1, 2), detect_keyframes=(0, 1, 2),
                                                          ocr_keyframes=(0, 1, 2)),
                     speech_model="whisper-base", speech_beam=5, face_fps=2.0, face_cnn=True,
                     faces_where_people=False),

@@ -17,7 +17,7 @@ from PIL import Image
 from cinesearch import models
 from cinesearch.indexer.concepts import concepts_text, shot_labels, shot_objects
 from cinesearch.indexer.film_language import MotionStep, camera_motion, colour_words, light_words
-from cinesearch.indexer.onscreen_text import Reading, dedupe
+from cinesearch.indexer.onscreen_text import Reading, clearest, dedupe
 
 
 @dataclass
@@ -61,7 +61,16 @@ def vision_models() -> tuple[object | None, object | None, object | None]:
 
 
 def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int, ...]) -> list[dict]:
-    readings = [Reading(b.text, b.score, t, b.box) for t, img in _pick(images, wanted) for b in reader(img)]
+    """Read the planned keyframes; where they show text, read the shot's other keyframes too and
+    keep each region's clearest reading (a title fading in or out is whole on one of them). Shots
+    without text, most of a film, cost one reading."""
+    picked = _pick(images, wanted)
+    readings = [Reading(b.text, b.score, t, b.box) for t, img in picked for b in reader(img)]
+    if readings:
+        seen = {id(img) for _, img in picked}
+        readings += [Reading(b.text, b.score, t, b.box) for t, img in images if id(img) not in seen
+                     for b in reader(img)]
+        readings = clearest(sorted(readings, key=lambda r: r.time))
     return [{"text": r.text, "score": round(r.score, 3), "time": round(r.time, 3),
              "box": [round(v, 4) for v in r.box]} for r in dedupe(readings)]
 

@@ -87,3 +87,10 @@ def test_fuse_prefers_pixel_exact_cut_for_hard_cuts_and_middle_for_dissolves():
 def test_cuts_to_ranges_covers_every_frame():
     ranges = B.cuts_to_ranges([10, 10, 0, 30, 99], 30)
     assert ranges == [(0, 10), (10, 30)]
+
+
+def test_a_text_card_on_black_is_not_black():
+    # an end card: dim on average and nearly every pixel dark, but its words are lit
+    luma, dark_frac = np.array([6.0, 9.0]), np.array([0.99, 0.97])
+    assert B.dark_frames(luma, dark_frac).tolist() == [True, True]
+    assert B.dark_frames(luma, dark_frac, bright_fraction=np.array([0.0, 0.015])).tolist() == [True, False]

@@ -58,14 +58,27 @@ def _toy_segmenter(vocab: set[str]):
 def test_ocr_runs_are_respaced_keeping_the_reading_letters_and_case():
     segment, known = _toy_segmenter({"meet", "me", "at", "the", "lighthouse", "exit", "only", "b", "x", "a", "go"})
     assert respace("MEETMEATTHELIGHTHOUSE", segment, known) == "MEET ME AT THE LIGHTHOUSE"
-    assert respace("ExitOnly, Meetme!", segment, known, min_run=4) == "Exit Only, Meet me!"   # punctuation kept
-    assert respace("Meetme", segment, known) == "Meet me"
-    assert respace("Meetme", segment, known, min_run=7) == "Meetme"      # short runs stay as read
+    assert respace("EXITONLY, MEETME!", segment, known, min_run=4) == "EXIT ONLY, MEET ME!"   # punctuation kept
+    assert respace("exitonly", segment, known) == "exit only"
+    assert respace("MEETME", segment, known, min_run=7) == "MEETME"      # short runs stay as read
     assert respace("THELIGHTHOUSEKOWALSKI", segment, known) == "THELIGHTHOUSEKOWALSKI"   # an unknown piece
     assert respace("EXITBEXIT", segment, known) == "EXITBEXIT"           # a stray letter is no word
     assert respace("AGOAGOAGO", segment, known) == "A GO A GO A GO"      # "a" and "i" are words
     assert respace("123456789 Été", segment, known) == "123456789 Été"   # digits and non-ASCII untouched
     assert respace("", segment, known) == ""
+
+
+def test_names_and_addresses_are_never_respaced():
+    # every piece is a known word, but these are a name and an address as the credits show them
+    segment, known = _toy_segmenter({"le", "two", "ry", "nathan", "blend", "er", "nation", "com", "www",
+                                     "roos", "en", "da", "al", "meet", "me", "big", "buck", "bunny", "org"})
+    assert respace("Nathan Letwory", segment, known) == "Nathan Letwory"
+    assert respace("Produced by Roosendaal", segment, known) == "Produced by Roosendaal"
+    assert respace("www.blendernation.com", segment, known) == "www.blendernation.com"
+    assert respace("visit http://blendernation.com/now", segment, known) == "visit http://blendernation.com/now"
+    assert respace("mail nathan@blendernation.org", segment, known) == "mail nathan@blendernation.org"
+    assert respace("WWW.BIGBUCKBUNNY.ORG MEETME", segment, known, min_run=4) == "WWW.BIGBUCKBUNNY.ORG MEET ME"
+    assert respace("Meetme", segment, known) == "Meetme"        # a capitalised word it does not know: a name
 
 
 def test_story_text_units():
@@ -214,3 +227,15 @@ def test_catalogue_rows_read_one_kind_in_chunks_and_sample_it_reproducibly(tmp_p
     b.rebuild(ArrayRows(ids, vecs), 1)
     assert a.meta["type"] == b.meta["type"] == "ivfpq"
     assert np.array_equal(a.search(vecs[:20], 5)[1], b.search(vecs[:20], 5)[1])
+
+
+def test_the_clearest_reading_of_each_region_wins():
+    from cinesearch.indexer.onscreen_text import clearest
+
+    box = (0.2, 0.4, 0.8, 0.5)
+    half = (0.2, 0.4, 0.55, 0.5)
+    readings = [Reading("The Blender Found", 0.93, 1.0, half), Reading("The Blender Foundation", 0.95, 2.0, box),
+                Reading("Peach Project", 0.9, 2.0, (0.3, 0.6, 0.7, 0.7)), Reading("The Blender Fou", 0.6, 3.0, half)]
+    kept = clearest(readings)
+    assert [r.text for r in kept] == ["The Blender Foundation", "Peach Project"]
+    assert kept[0].time == 1.0      # the region was first seen fading in
