@@ -57,7 +57,7 @@ def gradual_cuts(features: np.ndarray, fps: float, cuts: Sequence[int],
         if change >= params.steadiness * within:
             scores.append((change, c))
     out: list[int] = []
-    for change, c in sorted(scores, reverse=True):   # the strongest moment of each transition
+    for _change, c in sorted(scores, reverse=True):   # the strongest moment of each transition
         if all(abs(c - o) > reach for o in out):
             out.append(c)
     return sorted(out)

@@ -33,8 +33,9 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "fast": Profile("fast", transnet=False),
-    "full": Profile("full", transnet=True, gradual=False, vision=VisionPlan(classify_keyframes=(0, 1, 2), detect_keyframes=(0, 1, 2),
-                                                         ocr_keyframes=(0, 1, 2)),
+    "full": Profile("full", transnet=True, gradual=False,
+                    vision=VisionPlan(classify_keyframes=(0, 1, 2), detect_keyframes=(0, 1, 2),
+                                      ocr_keyframes=(0, 1, 2)),
                     speech_model="whisper-base", speech_beam=5, face_fps=2.0, face_cnn=True,
                     faces_where_people=False),
 }

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from eval_metrics import boundary_prf, recall_at, span_hits  # noqa: E402
+from eval_metrics import boundary_prf, recall_at, span_hits
 
 
 def test_boundaries_match_one_to_one_within_the_tolerance():
