@@ -50,12 +50,15 @@ class Clip:
     thumbnail: str | None = None
     why: list[dict[str, Any]] = field(default_factory=list)
     focus: list[dict[str, Any]] = field(default_factory=list)   # per sentence, for paragraphs
+    scenes: tuple[int, int] | None = None    # the scenes a paragraph's event span was snapped to
 
     def as_dict(self) -> dict[str, Any]:
         d = {"movie_id": self.movie_id, "title": self.title, "start": round(self.start, 3), "end": round(self.end, 3),
              "score": round(self.score, 4), "shots": list(self.shots), "thumbnail": self.thumbnail, "why": self.why}
         if self.focus:
             d["focus"] = self.focus
+        if self.scenes is not None:
+            d["scenes"] = list(self.scenes)
         return d
 
 
@@ -78,16 +81,22 @@ class _Evidence:
     bm25: np.ndarray | None = None
     bm25_src: np.ndarray | None = None
     visual: np.ndarray | None = None
+    dense_weight: float = 1.0     # what one unit of each score adds to a shot's score
+    bm25_weight: float = BM25_SHOT_WEIGHT
 
     def why(self, view: MovieView, first: int, last: int, keep: int = 4) -> list[dict[str, Any]]:
+        """The texts that scored the span, strongest first by what each added to its shot's score
+        (a cosine and a normalised BM25 score are on different scales; their contributions are not)."""
         found: list[dict[str, Any]] = []
-        for modality, scores, src in (("text", self.dense, self.dense_src), ("bm25", self.bm25, self.bm25_src)):
+        for modality, scores, src, weight in (("text", self.dense, self.dense_src, self.dense_weight),
+                                              ("bm25", self.bm25, self.bm25_src, self.bm25_weight)):
             if scores is None or src is None:
                 continue
             for i in sorted({int(i) for i in src[first:last + 1] if i >= 0}):
                 if modality == "text" or scores[i] > 0:
-                    found.append(_why(modality, view.texts[i], float(scores[i])))
-        found.sort(key=lambda w: -w["score"])
+                    found.append({**_why(modality, view.texts[i], float(scores[i])),
+                                  "weight": round(weight * float(scores[i]), 4)})
+        found.sort(key=lambda w: -w["weight"])
         out = found[:keep]
         if self.visual is not None:
             j = first + int(np.argmax(self.visual[first:last + 1]))
@@ -239,6 +248,8 @@ class SearchEngine:
         sentences = q.sentences or [q.text]
         enc = self.encoders
         paragraph = len(sentences) > 1
+        if paragraph and q.shot:
+            notes.append("shot: filters apply to the clips of one-sentence queries; this paragraph is not filtered")
         vecs = enc.text([*sentences, q.text] if paragraph else sentences) if enc.text is not None else None
         if enc.text is None:
             notes.append("text embeddings are off (MiniLM not available): keyword search only")
@@ -270,10 +281,13 @@ class SearchEngine:
             if not view.shots:
                 continue
             raw, evidence = self._shot_scores(view, sentences, sent_vecs, clip_vecs, hits)
+            keep = shots_with(view, q.shot) if q.shot and not paragraph else None
+            if keep is not None and not keep.any():
+                continue
             if paragraph:
                 clips.append(self._focus_paragraph(view, sentences, raw, evidence, stories.get(mid, 0.0)))
             else:
-                clips += self._focus_sentence(view, raw[0], evidence[0])
+                clips += self._focus_sentence(view, raw[0], evidence[0], keep)
         if q.tags:
             self._boost_by_tags(clips, q.tags)
         clips.sort(key=lambda c: -c.score)
@@ -284,7 +298,8 @@ class SearchEngine:
         """Raw per-shot score for each sentence (sentences x shots) and the evidence behind it."""
         n = len(view.shots)
         raw = np.zeros((len(sentences), n))
-        evidence = [_Evidence() for _ in sentences]
+        evidence = [_Evidence(dense_weight=self.weights.text, bm25_weight=self.weights.bm25 * BM25_SHOT_WEIGHT)
+                    for _ in sentences]
         dense = view.text_vecs @ vecs.T if vecs is not None and len(view.texts) else None
         index = {t.id: i for i, t in enumerate(view.texts)}
         for si in range(len(sentences)):
@@ -324,10 +339,14 @@ class SearchEngine:
         return Clip(view.movie.id, view.movie.title, start, end, score, (first + view.offset, last + view.offset),
                     _thumbnail(shots[(first + last) // 2]), why)
 
-    def _focus_sentence(self, view: MovieView, raw: np.ndarray, ev: _Evidence) -> list[Clip]:
+    def _focus_sentence(self, view: MovieView, raw: np.ndarray, ev: _Evidence,
+                        keep: np.ndarray | None = None) -> list[Clip]:
+        """`keep`: the shots a `shot:` filter allows; a span never crosses one it does not."""
         values = F.calibrate(raw) - F.THRESHOLD
         out: list[Clip] = []
         masked = values.copy()
+        if keep is not None:
+            masked[~keep] = -np.inf
         for _ in range(PER_MOVIE):
             first, last, total = F.max_sum_span(masked)
             if out and total <= 0:
@@ -363,6 +382,11 @@ class SearchEngine:
             part.pop("local", None)
         head.start, head.end = parts[0]["start"], parts[-1]["end"]
         head.focus = parts
+        scenes = [(sc.start, sc.end) for sc in self.store.get_scenes(view.movie.id)]
+        snapped = F.snap_to_scenes((head.start, head.end), scenes)
+        if snapped is not None:   # an event told in a paragraph comes back as its scene(s)
+            head.start, head.end = min(head.start, snapped[0]), max(head.end, snapped[1])
+            head.scenes = (snapped[2], snapped[3])
         return head
 
     # -- tags and cast -----------------------------------------------------------------------
@@ -444,6 +468,19 @@ def _why(modality: str, t: TextSegment, score: float) -> dict[str, Any]:
     return d
 
 
+def shots_with(view: MovieView, wanted: list[str]) -> np.ndarray:
+    """Per shot of the view: does it carry every film-language attribute asked for (the `tags` the
+    indexer stores with each shot's concepts text)?"""
+    keep = np.zeros(len(view.shots), dtype=bool)
+    want = set(wanted)
+    for t in view.texts:
+        if t.kind == "concepts" and t.first_shot is not None and want <= set(t.extra.get("tags") or ()):
+            j = t.first_shot - view.offset
+            if 0 <= j < len(keep):
+                keep[j] = True
+    return keep
+
+
 def _window(places: list[list[int]]) -> tuple[int, int]:
     """The shots of a candidate to read: every sentence's evidence with a margin, at most
     WINDOW_MAX shots (then centred on the best piece of evidence)."""
@@ -460,9 +497,6 @@ def _window(places: list[list[int]]) -> tuple[int, int]:
 
 def _timed_matches(evidence: list[dict]) -> list[tuple[float, float]]:
     """Times of the timed texts that carried the span (cues, transcript, descriptions): the focus
-    narrows the span to them. Only texts close to the best match count."""
-    timed = [w for w in evidence if w.get("kind") in TIMED_KINDS and "start" in w]
-    if not timed:
-        return []
-    top = max(w["score"] for w in timed)
-    return [(w["start"], w["end"]) for w in timed if w["score"] >= top - 0.1]
+    narrows the span to them (see focus.strongest_evidence)."""
+    return F.strongest_evidence([(w["start"], w["end"], float(w.get("weight", w["score"]))) for w in evidence
+                                 if w.get("kind") in TIMED_KINDS and "start" in w])

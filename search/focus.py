@@ -95,6 +95,18 @@ def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def strongest_evidence(timed: Sequence[tuple[float, float, float]], margin: float = 0.1
+                       ) -> list[tuple[float, float]]:
+    """The spans of the timed texts (start, end, contribution) that scored best: the strongest and
+    any within `margin` of it, relative. Contributions are what each text added to its shot's
+    score, so a keyword hit on one cue of a long shot cannot pull the clip away from the cue whose
+    meaning matched better (and the other way round)."""
+    if not timed:
+        return []
+    top = max(w for _, _, w in timed)
+    return [(a, b) for a, b, w in timed if w >= top - margin * abs(top)]
+
+
 def tighten(span: tuple[float, float], matches: Sequence[tuple[float, float]], pad: float = 0.25
             ) -> tuple[float, float]:
     """Focus a shot-level span onto the timed texts inside it that matched the sentence (cues,
@@ -105,3 +117,20 @@ def tighten(span: tuple[float, float], matches: Sequence[tuple[float, float]], p
     start = max(span[0], min(a for a, _ in inside) - pad)
     end = min(span[1], max(b for _, b in inside) + pad)
     return (start, end) if end > start else span
+
+
+def snap_to_scenes(span: tuple[float, float], scenes: Sequence[tuple[float, float]], cover: float = 0.5
+                   ) -> tuple[float, float, int, int] | None:
+    """An event span as whole scenes: the scenes it covers at least `cover` of, joined (start, end,
+    first scene, last scene); None when it covers no scene that much (a moment inside a long scene
+    stays as found). A paragraph that tells one event comes back as its scene."""
+    a, b = span
+    picked = []
+    for k, (s, e) in enumerate(scenes):
+        inter = min(b, e) - max(a, s)
+        if inter > 0 and inter >= cover * (e - s):
+            picked.append(k)
+    if not picked:
+        return None
+    first, last = picked[0], picked[-1]
+    return scenes[first][0], scenes[last][1], first, last

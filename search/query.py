@@ -1,6 +1,8 @@
 """The query a person types, parsed: free text (sentences), exact phrases, tags, cast names and a
 movie filter. A small syntax rides in the same box: `tag:romance cast:Rose movie:titanic-1997
-"exact phrase" the rest in free text`; values may be quoted (`tag:"road movie"`).
+shot:night "exact phrase" the rest in free text`; values may be quoted (`tag:"road movie"`). `shot:`
+keeps only shots with that film-language attribute (a scale, a camera motion, a light, a colour,
+`people`, `text`).
 
 Parsing never fails on odd input (an unmatched quote is plain text, an unknown `key:` is text);
 only an empty, oversized or binary query is refused, with a message that says which.
@@ -17,7 +19,7 @@ from cinesearch.errors import UserError
 
 MAX_QUERY_CHARS = 2000
 
-_KEYS = {"tag": "tags", "tags": "tags", "cast": "cast", "movie": "movies"}
+_KEYS = {"tag": "tags", "tags": "tags", "cast": "cast", "movie": "movies", "shot": "shot"}
 _TOKEN = re.compile(r'(?P<key>[A-Za-z]+):(?:"(?P<qval>[^"]*)"|(?P<val>[^\s"]+))|"(?P<phrase>[^"]*)"')
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+(?=\S)")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -39,6 +41,7 @@ class Query:
     tags: list[str] = field(default_factory=list)
     cast: list[str] = field(default_factory=list)
     movies: list[str] = field(default_factory=list)
+    shot: list[str] = field(default_factory=list)   # film-language filters: shot:night shot:close-up shot:pan
 
     @property
     def sentences(self) -> list[str]:
@@ -50,7 +53,7 @@ class Query:
 
     def as_dict(self) -> dict:
         return {"text": self.text, "sentences": self.sentences, "phrases": self.phrases, "tags": self.tags,
-                "cast": self.cast, "movies": self.movies}
+                "cast": self.cast, "movies": self.movies, "shot": self.shot}
 
 
 def split_sentences(text: str) -> list[str]:
@@ -95,7 +98,7 @@ def parse_query(raw: str | bytes | None, *, tags: Iterable[str] = (), cast: Iter
     _check_text(raw)
     for extra in (*tags, *cast, *movies):
         _check_text(extra)
-    found: dict[str, list[str]] = {"tags": [], "cast": [], "movies": []}
+    found: dict[str, list[str]] = {"tags": [], "cast": [], "movies": [], "shot": []}
     phrases: list[str] = []
     rest: list[str] = []
     pos = 0
@@ -114,9 +117,12 @@ def parse_query(raw: str | bytes | None, *, tags: Iterable[str] = (), cast: Iter
             found[_KEYS[key]].append(m.group("qval") if m.group("qval") is not None else m.group("val"))
     rest.append(raw[pos:])
     text = " ".join(" ".join(rest).replace('"', " ").split())
+    shot = [s.lower().replace("_", " ") for s in _split_list(found["shot"])]
+    if shot and not (text or _split_list([*found["tags"], *tags]) or _split_list([*found["cast"], *cast])):
+        text = " ".join(shot)      # "shot:night" alone: the shots whose words say so
     q = Query(text=text, phrases=list(dict.fromkeys(phrases)),
               tags=[t.lower() for t in _split_list([*found["tags"], *tags])],
-              cast=_split_list([*found["cast"], *cast]), movies=_split_list([*found["movies"], *movies]))
+              cast=_split_list([*found["cast"], *cast]), movies=_split_list([*found["movies"], *movies]), shot=shot)
     if not (q.text or q.tags or q.cast or allow_empty):
         raise QueryError("empty query: type a sentence, or give tag:, cast: or a face photo")
     return q

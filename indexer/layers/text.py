@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinesearch import models
-from cinesearch.indexer.film_language import attribute_words, shot_attributes
+from cinesearch.indexer.film_language import attribute_tags, attribute_words, shot_attributes
 from cinesearch.indexer.fingerprint import file_hash
 from cinesearch.indexer.layers.base import BundleParts, Layer, MovieRun, available
 from cinesearch.indexer.layers.shots import ShotLayer
@@ -55,7 +55,8 @@ class TextLayer(Layer):
             if concepts:
                 texts.append(TextSegment("concepts", "vision", shot.start, shot.end, concepts,
                                          extra={"labels": v.labels, "objects": v.objects, "vision": v.concepts,
-                                                "attributes": attrs, "measured": v.attributes}))
+                                                "attributes": attrs, "tags": sorted(attribute_tags(attrs)),
+                                                "measured": v.attributes}))
             for r in v.ocr:
                 extra = {"time": r["time"], "box": r["box"], "score": r["score"]}
                 shown = respace(r["text"], words.segment, words.known) if words is not None else r["text"]

@@ -44,3 +44,10 @@ def test_attributes_are_searchable_words(clips_library, cli):
     shots = cli("shots", "carphone-pristine", "--json", library=clips_library).json()
     concepts = " ".join(t["text"] for t in shots[0]["texts"] if t["kind"] == "concepts")
     assert "close-up" in concepts and "one person" in concepts, concepts
+
+
+def test_shot_filter_keeps_only_shots_with_the_attribute(clips_library, cli):
+    found = cli("search", "shot:close-up", "--json", library=clips_library).json()["results"]
+    assert found and {c["movie_id"] for c in found} == {"carphone-pristine"}
+    none = cli("search", "a man in a car shot:wide", "--json", library=clips_library).json()["results"]
+    assert all(c["movie_id"] != "carphone-pristine" for c in none)

@@ -104,6 +104,10 @@ def test_pages_render_and_escape_what_the_user_typed(client):
     assert b"<script>alert" not in r.data and b"&lt;script&gt;" in r.data
     page = client.get("/movie/summit")
     assert page.status_code == 200 and b"Obama" in page.data and b"/portrait/summit/0" in page.data
+    scenes = client.get("/api/movies/summit/scenes").json
+    first_kf = client.get("/api/movies/summit/shots").json[scenes[0]["shots"][0]]["keyframes"][0]["path"]
+    assert page.data.count(b'class="scene"') == len(scenes)      # each scene shown with its first keyframe
+    assert f'alt="first shot of scene 1"'.encode() in page.data and first_kf.encode() in page.data
     portrait = client.get("/portrait/summit/0")
     source = Path(client.get("/api/movies/summit").json["source"]).parent
     # the copy made at index time: the very bytes of the portrait movie.json named

@@ -134,3 +134,40 @@ def test_mil_finds_the_instances_that_explain_the_bag_labels():
 def test_average_precision():
     assert average_precision(np.array([0.9, 0.8, 0.1]), np.array([1, 0, 1])) == pytest.approx((1 + 2 / 3) / 2)
     assert average_precision(np.array([0.1, 0.2]), np.array([0, 0])) == 0.0
+
+
+def test_narrowing_in_a_long_shot_lands_on_the_cue_that_scored_best():
+    """One 60-s shot holds three cues. The query's meaning matched the cue at 40-44 s best (it added
+    0.55 to the shot's score); a keyword of the query also sits in the cue at 5-8 s, whose BM25 score
+    is the library's best (normalised 1.0) but adds only 0.35. The clip must be 40-44 s, not 5-8 s:
+    raw scores are on different scales, contributions are not."""
+    from cinesearch.search.engine import _timed_matches
+
+    why = [{"modality": "bm25", "kind": "subtitle", "start": 5.0, "end": 8.0, "score": 1.0, "weight": 0.35},
+           {"modality": "text", "kind": "subtitle", "start": 40.0, "end": 44.0, "score": 0.55, "weight": 0.55},
+           {"modality": "text", "kind": "subtitle", "start": 20.0, "end": 22.0, "score": 0.2, "weight": 0.2}]
+    assert F.tighten((0.0, 60.0), _timed_matches(why)) == (39.75, 44.25)
+    # by raw score (the old rule) the keyword cue would have won
+    assert F.tighten((0.0, 60.0), [(5.0, 8.0)]) == (4.75, 8.25)
+
+
+def test_strongest_evidence_keeps_near_ties_only():
+    assert F.strongest_evidence([(1, 2, 0.5), (3, 4, 0.48), (5, 6, 0.3)]) == [(1, 2), (3, 4)]
+    assert F.strongest_evidence([]) == []
+
+
+def test_shot_filters_ride_in_the_query_box():
+    q = parse_query("a street shot:night shot:Close-Up")
+    assert q.text == "a street" and q.shot == ["night", "close-up"]
+    alone = parse_query("shot:night")
+    assert alone.text == "night" and alone.shot == ["night"]
+    assert parse_query("tag:war shot:pan").text == ""
+
+
+def test_an_event_span_snaps_to_the_scenes_it_tells():
+    scenes = [(0.0, 30.0), (30.0, 50.0), (50.0, 120.0)]
+    assert F.snap_to_scenes((33.0, 48.0), scenes) == (30.0, 50.0, 1, 1)     # most of scene 1
+    assert F.snap_to_scenes((25.0, 52.0), scenes) == (30.0, 50.0, 1, 1)     # grazes 0 and 2
+    assert F.snap_to_scenes((10.0, 45.0), scenes) == (0.0, 50.0, 0, 1)
+    assert F.snap_to_scenes((60.0, 70.0), scenes) is None                   # a moment inside a long scene
+    assert F.snap_to_scenes((60.0, 70.0), []) is None
