@@ -107,7 +107,7 @@ def test_pages_render_and_escape_what_the_user_typed(client):
     scenes = client.get("/api/movies/summit/scenes").json
     first_kf = client.get("/api/movies/summit/shots").json[scenes[0]["shots"][0]]["keyframes"][0]["path"]
     assert page.data.count(b'class="scene"') == len(scenes)      # each scene shown with its first keyframe
-    assert f'alt="first shot of scene 1"'.encode() in page.data and first_kf.encode() in page.data
+    assert b'alt="first shot of scene 1"' in page.data and first_kf.encode() in page.data
     portrait = client.get("/portrait/summit/0")
     source = Path(client.get("/api/movies/summit").json["source"]).parent
     # the copy made at index time: the very bytes of the portrait movie.json named
