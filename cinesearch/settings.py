@@ -188,6 +188,8 @@ VARS: tuple[Var, ...] = (
         "models"),
     Var("CINESEARCH_WORDSEGMENT_DATA", "wordsegment_data", _folder_or_file("any"),
         "folder with wordsegment's unigrams.txt and bigrams.txt", "models"),
+    Var("CINESEARCH_WORDNET", "wordnet", _folder_or_file("any"),
+        "folder with WordNet 3.0's index.noun and data.noun (default: Debian's /usr/share/wordnet)", "models"),
     Var("CINESEARCH_FAULT", "fault", _choice(*FAULT_POINTS),
         "testing only: SIGKILL the indexer at that point (resumability tests)", "testing"),
 )
@@ -225,6 +227,7 @@ class Settings:
     text_model: Path | None = None
     face_models: Path | None = None
     wordsegment_data: Path | None = None
+    wordnet: Path | None = None
     fault: str | None = None
     hf_hub_offline: bool = False            # HF_HUB_OFFLINE, read here too so models ask one object
     xdg_cache_home: Path | None = None      # XDG_CACHE_HOME

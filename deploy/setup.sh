@@ -13,6 +13,8 @@ apt_lists_empty() { ! compgen -G "/var/lib/apt/lists/*Packages*" >/dev/null; }
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# WordNet 3.0 nouns widen image labels with synonyms and broader words ("hare" -> "mammal", "animal")
+[ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)
 # The test suite speaks a line into its test movie (espeak-ng); the product itself does not need it.
 if [ "${CINESEARCH_SETUP_TESTS:-0}" = "1" ]; then
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)

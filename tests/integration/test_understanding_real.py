@@ -248,3 +248,14 @@ def test_real_word_counts_split_ocr_runs_read_without_spaces():
     assert respace("KNOCKEDDOWN WAVECADET", words.segment, words.known) == "KNOCKED DOWN WAVE CADET"
     for kept in ("LIGHTHOUSE", "SOMETIMES", "Manchester", "Xzqvwp", "B2B", "www.example.com"):
         assert respace(kept, words.segment, words.known) == kept
+
+
+@pytest.mark.parametrize(("photo", "wider"), [("dog.jpg", "animal"), ("eagle.jpg", "animal"), ("horses.jpg", "mammal")])
+def test_labels_are_widened_with_wordnet(story_library, cli, photo, wider):
+    """deploy/setup.sh installs Debian's wordnet-base: a label also answers its broader words."""
+    lib, _ = story_library
+    shots = cli("shots", "subs", "--json", library=lib).json()
+    _, start, end, _ = next(s for s in mb.story_spans() if s[0] == photo)
+    shot = _shot_at(shots, (start + end) / 2)
+    concepts = " ".join(t["text"] for t in shot["texts"] if t["kind"] == "concepts")
+    assert "also:" in concepts and wider in concepts.split("also:")[1], concepts

@@ -43,6 +43,7 @@ BAD = {
     "CINESEARCH_TEXT_MODEL": "/no/such/folder",
     "CINESEARCH_FACE_MODELS": "/no/such/folder",
     "CINESEARCH_WORDSEGMENT_DATA": "/no/such/folder",
+    "CINESEARCH_WORDNET": "/no/such/folder",
     "CINESEARCH_FAULT": "everywhere",
 }
 

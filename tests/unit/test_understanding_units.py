@@ -239,3 +239,20 @@ def test_the_clearest_reading_of_each_region_wins():
     kept = clearest(readings)
     assert [r.text for r in kept] == ["The Blender Foundation", "Peach Project"]
     assert kept[0].time == 1.0      # the region was first seen fading in
+
+
+def test_labels_are_widened_with_the_sense_their_group_word_names():
+    from cinesearch.indexer.concepts import widened_labels
+
+    asked: list[tuple[str, str | None]] = []
+
+    def widen(name: str, group: str | None) -> list[str]:
+        asked.append((name, group))
+        return {"Chihuahua": ["toy dog", "dog", "animal"], "hare": ["leporid", "mammal", "animal"],
+                "horse": ["equine", "mammal"]}.get(name, [])
+
+    text = widened_labels([("Chihuahua (dog)", 0.4), ("hare", 0.3), ("web site", 0.2)], widen)
+    assert text == "also: toy dog, animal, leporid, mammal"     # "dog" is in the label already; no repeats
+    assert asked == [("Chihuahua", "dog"), ("hare", None), ("web site", None)]
+    assert widened_labels([], widen) == ""
+    assert widened_labels([], widen, ["horse"]) == "also: equine, mammal"
