@@ -12,6 +12,9 @@ from difflib import SequenceMatcher
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _RUN = re.compile(r"[A-Za-z0-9]+")
 _ONE_LETTER_WORDS = frozenset({"a", "i"})
+# Short words real sentences are made of; any other piece of one or two letters is a scrap of a
+# name or a code ("le two ry" of "LETWORY", "ge" of "Goedegebure"), and the run stays as read.
+_SHORT_WORDS = frozenset("a i am an as at be by do go he if in is it me my no of oh ok on or so to up us we".split())
 # web and mail addresses are read as one token and kept whole: "www.blendernation.com" is no sentence
 _ADDRESS = re.compile(r"(?i)(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|\b[\w-]+(?:\.[\w-]+)*"
                       r"\.(?:com|org|net|edu|gov|info|io|tv|co|uk|de|fr|nl|eu)\b\S*)")
@@ -85,19 +88,21 @@ def respace(text: str, segment: Callable[[str], list[str]], known: Callable[[str
     words written as those words: "MEETMEATTHELIGHTHOUSE" -> "MEET ME AT THE LIGHTHOUSE" (the
     segmenter's counts decide whether a run is one word or several). The reading's own letters and
     case are kept; only spaces are added. A run is left as read when it is shorter than `min_run`,
-    when a piece would be unknown (a code) or a stray letter, when it looks like a name (one
-    capital, then lower case: "Roosendaal", "Letwory" are not "Le two ry") and inside web and
-    mail addresses ("www.blendernation.com" is not "www.blem der nation.com")."""
+    when a piece would be unknown (a code), a stray letter or a two-letter scrap that is no common
+    word, when it looks like a name (a short capitalised word: "Roosendaal"; "LETWORY" is not "LE
+    TWO RY") and inside web and mail addresses ("www.blendernation.com" is not "www.blem der nation.com")."""
 
     def split(match: re.Match[str]) -> str:
         run = match.group(0)
         if len(run) < min_run or run.isdigit():
             return run
-        if run[0].isupper() and run[1:].islower():
-            return run          # a capitalised word it does not know as one is a name, not a sentence
         pieces = segment(run)
         if len(pieces) < 2 or "".join(pieces) != run.lower():
             return run
+        if any(len(p) <= 2 and not p.isdigit() and p not in _SHORT_WORDS for p in pieces):
+            return run
+        if run[0].isupper() and run[1:].islower() and len(run) <= 10:
+            return run          # a short capitalised word it does not know as one is a name
         for piece in pieces:
             if piece.isdigit():
                 continue

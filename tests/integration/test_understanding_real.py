@@ -248,6 +248,11 @@ def test_real_word_counts_split_ocr_runs_read_without_spaces():
     assert respace("KNOCKEDDOWN WAVECADET", words.segment, words.known) == "KNOCKED DOWN WAVE CADET"
     for kept in ("LIGHTHOUSE", "SOMETIMES", "Manchester", "Xzqvwp", "B2B", "www.example.com"):
         assert respace(kept, words.segment, words.known) == kept
+    # the credits of Big Buck Bunny: names and addresses stay as read, run-together words split
+    for kept in ("Nathan Letwory", "NATHANLETWORY", "Roosendaal", "Goedegebure", "www.blendernation.com",
+                 "WWW.BIGBUCKBUNNY.ORG"):
+        assert respace(kept, words.segment, words.known) == kept
+    assert respace("SPECIALTHANKSTO", words.segment, words.known) == "SPECIAL THANKS TO"
 
 
 @pytest.mark.parametrize(("photo", "wider"), [("dog.jpg", "animal"), ("eagle.jpg", "animal"), ("horses.jpg", "mammal")])
