@@ -14,7 +14,8 @@ _RUN = re.compile(r"[A-Za-z0-9]+")
 _ONE_LETTER_WORDS = frozenset({"a", "i"})
 # Short words real sentences are made of; any other piece of one or two letters is a scrap of a
 # name or a code ("le two ry" of "LETWORY", "ge" of "Goedegebure"), and the run stays as read.
-_SHORT_WORDS = frozenset("a i am an as at be by do go he if in is it me my no of oh ok on or so to up us we".split())
+_SHORT_WORDS = frozenset({"a", "i", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it",
+                          "me", "my", "no", "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we"})
 # web and mail addresses are read as one token and kept whole: "www.blendernation.com" is no sentence
 _ADDRESS = re.compile(r"(?i)(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|\b[\w-]+(?:\.[\w-]+)*"
                       r"\.(?:com|org|net|edu|gov|info|io|tv|co|uk|de|fr|nl|eu)\b\S*)")
