@@ -65,9 +65,10 @@ def _index(paths: list[Path], library: Path) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ARGS.root.resolve())}
     for p in paths:
         t = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "cinesearch.cli", "index", str(p),
-                               "--library", str(library), "--profile", ARGS.profile],
-                              env=env, capture_output=True, text=True, check=False)
+        # run in the evaluated checkout: `python -m` puts the working folder first on sys.path
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "cinesearch.cli", "index",
+                               str(p.resolve()), "--library", str(library.resolve()), "--profile", ARGS.profile],
+                              env=env, cwd=ARGS.root.resolve(), capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t
         if proc.returncode != 0:
             sys.exit(f"index {p.name} failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")

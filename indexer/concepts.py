@@ -92,13 +92,26 @@ def concepts_text(objects: dict[str, int], labels: Sequence[tuple[str, float]],
     return "; ".join(parts)
 
 
+_COCO_ANIMALS = frozenset({"bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"})
+_COCO_FOOD = frozenset({"banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut",
+                        "cake"})
+
+
+def coco_sense(name: str) -> str | None:
+    """The word that picks a COCO class's WordNet sense: a "tv" is the set, not broadcasting."""
+    if name == "person":
+        return None
+    return "animal" if name in _COCO_ANIMALS else "food" if name in _COCO_FOOD else "artifact"
+
+
 def widened_labels(labels: Sequence[tuple[str, float]], widen: Callable[[str, str | None], list[str]],
                    objects: Sequence[str] = ()) -> str:
     """The words WordNet adds to a shot's labels and objects: synonyms and broader words ("hare" ->
     "leporid, lagomorph, mammal, animal"), as "also: ...". A label reads "name (group)"; the group
     word picks the sense ("Chihuahua (dog)" is the dog, not the city)."""
     out: list[str] = []
-    names = [(label, *label.partition(" (")[::2]) for label, _ in labels] + [(o, o, "") for o in objects]
+    names = [(label, *label.partition(" (")[::2]) for label, _ in labels] + \
+        [(o, o, f"{coco_sense(o)})" if coco_sense(o) else "") for o in objects]
     for label, name, rest in names:
         group = rest.rstrip(")") or None
         out += [w for w in widen(name, group) if w.lower() not in label.lower()]

@@ -32,6 +32,8 @@ class ShotVision:
     attributes: dict = field(default_factory=dict)
 
 
+TITLE_LINES = 4   # at most this many text boxes on a keyframe: a title or a caption, worth a second look
+
 # COCO classes whose box gives a shot its scale when no face does
 SUBJECTS = frozenset({"person", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra",
                       "giraffe", "teddy bear"})
@@ -61,12 +63,13 @@ def vision_models() -> tuple[object | None, object | None, object | None]:
 
 
 def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int, ...]) -> list[dict]:
-    """Read the planned keyframes; where they show text, read the shot's other keyframes too and
-    keep each region's clearest reading (a title fading in or out is whole on one of them). Shots
-    without text, most of a film, cost one reading."""
+    """Read the planned keyframes; where they show a title or a caption (a few lines), read the
+    shot's other keyframes too and keep each region's clearest reading (a title fading in or out is
+    whole on one of them). Shots without text, most of a film, cost one reading; so do pages of
+    credits (many lines, which do not fade word by word and cost most to read)."""
     picked = _pick(images, wanted)
     readings = [Reading(b.text, b.score, t, b.box) for t, img in picked for b in reader(img)]
-    if readings:
+    if 0 < len(readings) <= TITLE_LINES * len(picked):
         seen = {id(img) for _, img in picked}
         readings += [Reading(b.text, b.score, t, b.box) for t, img in images if id(img) not in seen
                      for b in reader(img)]

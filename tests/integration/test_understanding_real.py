@@ -22,6 +22,15 @@ def _shot_at(shots: list[dict], t: float) -> dict:
     return next(s for s in shots if s["start"] <= t < s["end"])
 
 
+def _photo_shot(story_library, cli, photo: str) -> tuple[dict, str]:
+    """The shot of the subtitled story movie that holds `photo`, and its concepts text."""
+    lib, _ = story_library
+    shots = cli("shots", "subs", "--json", library=lib).json()
+    _, start, end, _ = next(s for s in mb.story_spans() if s[0] == photo)
+    shot = _shot_at(shots, (start + end) / 2)
+    return shot, " ".join(t["text"] for t in shot["texts"] if t["kind"] == "concepts")
+
+
 def _folder(root: Path, name: str, meta: dict | None = None, cues: bool = False) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
@@ -90,11 +99,7 @@ def test_subtitle_cues_land_on_their_shots(story_library, cli):
 @pytest.mark.parametrize(("photo", "word"), [("dog.jpg", "dog"), ("horses.jpg", "horse"), ("eagle.jpg", "bird"),
                                              ("kite.jpg", "kite"), ("person.jpg", "person")])
 def test_photos_get_the_right_concept_words(story_library, cli, photo, word):
-    lib, _ = story_library
-    shots = cli("shots", "subs", "--json", library=lib).json()
-    _, start, end, _ = next(s for s in mb.story_spans() if s[0] == photo)
-    shot = _shot_at(shots, (start + end) / 2)
-    concepts = " ".join(t["text"] for t in shot["texts"] if t["kind"] == "concepts")
+    shot, concepts = _photo_shot(story_library, cli, photo)
     assert word in concepts, concepts
     assert shot["vectors"] == {"visual": False, "appearance": True, "text": shot["vectors"]["text"]}
     assert shot["vectors"]["text"] >= 1
@@ -258,9 +263,5 @@ def test_real_word_counts_split_ocr_runs_read_without_spaces():
 @pytest.mark.parametrize(("photo", "wider"), [("dog.jpg", "animal"), ("eagle.jpg", "animal"), ("horses.jpg", "mammal")])
 def test_labels_are_widened_with_wordnet(story_library, cli, photo, wider):
     """deploy/setup.sh installs Debian's wordnet-base: a label also answers its broader words."""
-    lib, _ = story_library
-    shots = cli("shots", "subs", "--json", library=lib).json()
-    _, start, end, _ = next(s for s in mb.story_spans() if s[0] == photo)
-    shot = _shot_at(shots, (start + end) / 2)
-    concepts = " ".join(t["text"] for t in shot["texts"] if t["kind"] == "concepts")
+    _, concepts = _photo_shot(story_library, cli, photo)
     assert "also:" in concepts and wider in concepts.split("also:")[1], concepts
