@@ -26,12 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from cinesearch.indexer.decode import shot_ranges, write_keyframes
+from cinesearch.indexer.film_language import MotionMeter
 from cinesearch.indexer.keyframes import ThumbSpool
 from cinesearch.indexer.media import FramePlan, iter_frames, probe
 from cinesearch.indexer.movie_spec import load_video_file
 from cinesearch.indexer.pipeline import PROFILES, Indexer
 from cinesearch.indexer.scenes import group_scenes
-from cinesearch.indexer.shot_detectors import ContentShotDetector, FrameStats, TransNetShotDetector
+from cinesearch.indexer.shot_detectors import ContentShotDetector, FrameStats, GradualShotDetector, TransNetShotDetector
 from cinesearch.search.store import open_store
 
 
@@ -49,9 +50,14 @@ def main() -> int:
     thumb_every = max(1, round(info.fps / profile.thumb_fps))
     plan = FramePlan(analysis_width=profile.analysis_width, tiny=profile.transnet,
                      thumb_height=profile.thumb_height, thumb_every=thumb_every)
-    timers = {"decode+scale": 0.0, "content detector": 0.0, "frame stats": 0.0, "keyframe spool": 0.0}
+    timers = {"decode+scale": 0.0, "content detector": 0.0, "frame stats": 0.0, "camera motion": 0.0,
+              "keyframe spool": 0.0}
     content = ContentShotDetector(info.fps, profile.content_threshold)
     stats = FrameStats()
+    motion = MotionMeter(every=max(1, round(info.fps / 8)) if info.fps > 0 else 3)
+    gradual = GradualShotDetector(info.fps) if profile.gradual else None
+    if gradual is not None:
+        timers["gradual detector"] = 0.0
     transnet = None
     if profile.transnet:
         t = time.perf_counter()
@@ -72,6 +78,13 @@ def main() -> int:
                 t = time.perf_counter()
                 fn(frame)
                 timers[name] += time.perf_counter() - t
+            t = time.perf_counter()
+            motion.push(frame.time, frame.analysis)
+            timers["camera motion"] += time.perf_counter() - t
+            if gradual is not None:
+                t = time.perf_counter()
+                gradual.push(frame)
+                timers["gradual detector"] += time.perf_counter() - t
             if transnet is not None:
                 t = time.perf_counter()
                 transnet.push(frame)
@@ -90,7 +103,7 @@ def main() -> int:
             tn_out = None
         pass_total = time.perf_counter() - t_all
         t = time.perf_counter()
-        ranges = shot_ranges(profile, c_out, tn_out, stats, info.fps)
+        ranges = shot_ranges(profile, c_out, tn_out, stats, info.fps, gradual)
         timers["boundaries"] = time.perf_counter() - t
         t = time.perf_counter()
         out = Path(tmp) / "thumbs"
