@@ -111,7 +111,8 @@ def main() -> int:
         _, feats = write_keyframes(ranges, stats.times, spool, out)
         timers["keyframe select+write"] = time.perf_counter() - t
         t = time.perf_counter()
-        scenes = group_scenes(np.stack(feats), profile.scenes)
+        times = [(stats.times[a], stats.times[b - 1]) for a, b in ranges]
+        scenes = group_scenes(np.stack(feats), profile.scenes, times=times)
         timers["scene grouping"] = time.perf_counter() - t
         spool.close()
     duration = stats.times[-1] + 1 / info.fps
