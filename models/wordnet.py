@@ -1,10 +1,17 @@
 """WordNet 3.0 nouns, read straight from the database files Debian ships (`wordnet-base`:
 /usr/share/wordnet/index.noun and data.noun, 15 MB). ImageNet labels are WordNet nouns, so a label
 can be widened with its synonyms and the more general words above it ("hare" also answers
-"rabbit" and "mammal")."""
+"rabbit" and "mammal").
+
+Nothing is loaded up front: index.noun is sorted, so a lemma is found by binary search over the
+file, and a synset's offset *is* its byte offset in data.noun, so it is one seek and one line. A
+film's few hundred labels cost a few thousand small reads, and no memory."""
 
 from __future__ import annotations
 
+import functools
+import os
+import threading
 from pathlib import Path
 
 from cinesearch.models.registry import ModelUnavailable, resolve
@@ -18,8 +25,6 @@ _TOO_GENERAL = frozenset({"entity", "physical entity", "abstraction", "abstract 
                           "human activity", "vertebrate", "craniate", "chordate", "placental", "placental mammal",
                           "eutherian", "eutherian mammal", "device", "structure", "construction", "commodity",
                           "trade good", "good", "container", "covering", "equipment", "implement"})
-
-
 # Everyday category words worth adding from anywhere up the chain ("hare" -> "mammal", "animal").
 _BASIC = frozenset({"animal", "mammal", "bird", "fish", "reptile", "amphibian", "insect", "rodent", "primate",
                     "monkey", "ape", "dog", "cat", "bear", "horse", "cattle", "plant", "flower", "tree", "fruit",
@@ -32,47 +37,70 @@ _NOT_SEEN = frozenset({"location", "region", "geographic point", "administrative
 
 
 class WordNet:
-    """Noun synsets by offset and lemmas to synsets, loaded once (about 1 s)."""
+    """Lemma lookups (binary search in index.noun) and synsets by offset (seek in data.noun)."""
 
     def __init__(self, folder: Path) -> None:
         index, data = folder / "index.noun", folder / "data.noun"
         if not index.is_file() or not data.is_file():
             raise ModelUnavailable(f"wordnet: index.noun and data.noun not found in {folder}")
-        self._senses: dict[str, list[int]] = {}
-        with open(index, encoding="latin-1") as fh:
-            for line in fh:
-                if line.startswith(" "):
+        self._index = open(index, "rb")   # noqa: SIM115 - held for the process, like a model's weights
+        self._data = open(data, "rb")     # noqa: SIM115
+        self._index_size = os.fstat(self._index.fileno()).st_size
+        self._lock = threading.Lock()     # the two files are read by seek + readline
+
+    def senses(self, lemma: str) -> list[int]:
+        """Offsets of the noun senses of `lemma` (spaces as underscores), most common first."""
+        key = lemma.encode("latin-1", "replace")
+        with self._lock:
+            lo, hi = 0, self._index_size
+            while lo < hi:                       # first line whose lemma >= key
+                mid = (lo + hi) // 2
+                self._index.seek(mid)
+                if mid:
+                    self._index.readline()       # skip to the start of the next line
+                line = self._index.readline()
+                if not line or line.split(b" ", 1)[0] >= key:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            self._index.seek(lo)
+            if lo:
+                self._index.readline()
+            while True:                          # the match, if any, is the first lemma >= key from here
+                line = self._index.readline()
+                if not line:
+                    return []
+                if line.startswith(b" "):        # the licence lines at the top
                     continue
-                parts = line.split()
-                n_ptr = int(parts[3])
-                n_senses = int(parts[2])
-                offsets = parts[4 + n_ptr + 2:]
-                self._senses[parts[0]] = [int(o) for o in offsets[:n_senses]]
-        self._words: dict[int, list[str]] = {}
-        self._up: dict[int, list[int]] = {}
-        with open(data, encoding="latin-1") as fh:
-            for line in fh:
-                if line.startswith(" "):
-                    continue
-                head = line.split(" | ", 1)[0].split()
-                offset, n_words = int(head[0]), int(head[3], 16)
-                words = [head[4 + 2 * k].replace("_", " ") for k in range(n_words)]
-                at = 4 + 2 * n_words
-                n_ptr = int(head[at])
-                ups = []
-                for k in range(n_ptr):
-                    sym, target, pos = head[at + 1 + 4 * k], head[at + 2 + 4 * k], head[at + 3 + 4 * k]
-                    if sym in ("@", "@i") and pos == "n":
-                        ups.append(int(target))
-                self._words[offset] = [_plain(w) for w in words]
-                self._up[offset] = ups
+                found = line.split(b" ", 1)[0]
+                if found >= key:
+                    break
+            if found != key:
+                return []
+        parts = line.decode("latin-1").split()
+        n_senses, n_ptr = int(parts[2]), int(parts[3])
+        return [int(o) for o in parts[4 + n_ptr + 2:][:n_senses]]
+
+    @functools.lru_cache(maxsize=4096)   # noqa: B019 - one instance per process (models.wordnet_nouns)
+    def synset(self, offset: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """(words, hypernym offsets) of the synset at `offset`."""
+        with self._lock:
+            self._data.seek(offset)
+            line = self._data.readline().decode("latin-1")
+        head = line.split(" | ", 1)[0].split()
+        n_words = int(head[3], 16)
+        words = tuple(head[4 + 2 * k].replace("_", " ").split("(")[0] for k in range(n_words))
+        at = 4 + 2 * n_words
+        ups = tuple(int(head[at + 2 + 4 * k]) for k in range(int(head[at]))
+                    if head[at + 1 + 4 * k] in ("@", "@i") and head[at + 3 + 4 * k] == "n")
+        return words, ups
 
     def _chain(self, offset: int, limit: int = 20) -> list[int]:
         """The synsets above one, nearest first (every parent, breadth first)."""
         out: list[int] = []
         level = [offset]
         for _ in range(limit):
-            level = [u for s in level for u in self._up.get(s, []) if u not in out]
+            level = [u for s in level for u in self.synset(s)[1] if u not in out]
             if not level:
                 break
             out += level
@@ -82,8 +110,8 @@ class WordNet:
         """The sense an image label means: the first whose chain holds `prefer` (the plain group word
         the label came with, such as "dog"), else the first that is not a place."""
         key = label.strip().lower().replace(" ", "_")
-        senses = self._senses.get(key) or self._senses.get(key.replace("-", "_")) or []
-        names = [{w.lower() for s in self._chain(o) for w in self._words.get(s, [])} for o in senses]
+        senses = self.senses(key) or self.senses(key.replace("-", "_"))
+        names = [{w.lower() for s in self._chain(o) for w in self.synset(s)[0]} for o in senses]
         if prefer:
             for o, chain in zip(senses, names, strict=True):
                 if prefer.lower() in chain:
@@ -102,27 +130,22 @@ class WordNet:
         seen = {label.strip().lower()}
         out: list[str] = []
 
-        def add(words: list[str]) -> None:
+        def add(words: tuple[str, ...]) -> None:
             for w in words[:2]:
                 if w.lower() not in seen and w.lower() not in _TOO_GENERAL:
                     seen.add(w.lower())
                     out.append(w)
 
-        add(self._words.get(first, []))
+        add(self.synset(first)[0])
         level = [first]
         for _ in range(depth):
-            level = [u for s in level for u in self._up.get(s, [])]
+            level = [u for s in level for u in self.synset(s)[1]]
             for s in level:
-                add(self._words.get(s, []))
+                add(self.synset(s)[0])
         near = out[:most]
-        basic = [w for s in self._chain(first) for w in self._words.get(s, [])[:1]
+        basic = [w for s in self._chain(first) for w in self.synset(s)[0][:1]
                  if w.lower() in _BASIC and w.lower() not in seen]
         return near + list(dict.fromkeys(basic))[:3]
-
-
-def _plain(word: str) -> str:
-    """'rabbit(a)' markers and the like removed."""
-    return word.split("(")[0]
 
 
 def load_wordnet() -> WordNet:

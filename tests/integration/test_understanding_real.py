@@ -265,3 +265,18 @@ def test_labels_are_widened_with_wordnet(story_library, cli, photo, wider):
     """deploy/setup.sh installs Debian's wordnet-base: a label also answers its broader words."""
     _, concepts = _photo_shot(story_library, cli, photo)
     assert "also:" in concepts and wider in concepts.split("also:")[1], concepts
+
+
+def test_wordnet_finds_every_lemma_of_its_index_without_loading_it():
+    """Lookups are binary searches over index.noun and seeks into data.noun: check a spread of
+    lemmas from the real file (first, last, every 997th) and the sense a group word picks."""
+    from cinesearch import models
+
+    wn = models.wordnet_nouns()
+    assert wn is not None, "deploy/setup.sh installs wordnet-base"
+    text = Path("/usr/share/wordnet/index.noun").read_text(encoding="latin-1")
+    lemmas = [line.split()[0] for line in text.splitlines() if not line.startswith(" ")]
+    for lemma in [lemmas[0], lemmas[-1], *lemmas[::997]]:
+        assert wn.senses(lemma), lemma
+    assert wn.senses("no_such_lemma_here") == []
+    assert "dog" in wn.widen("Chihuahua", "dog") and "mammal" in wn.widen("hare")
