@@ -159,6 +159,7 @@ VARS: tuple[Var, ...] = (
         "search"),
     Var("CINESEARCH_FAISS_HNSW_SQ8", "faiss_hnsw_sq8", _bool, "HNSW over 8-bit codes (0: float32 vectors)", "search"),
     Var("CINESEARCH_DEVICE", "device", _device, "torch device (default: cuda when present, else cpu)", "models"),
+    Var("CINESEARCH_THREADS", "threads", _int(1), "CPU threads indexing may use (default: all cores)", "models"),
     Var("CINESEARCH_OFFLINE", "offline", _bool, "never try a hub download (HF_HUB_OFFLINE=1 does the same)",
         "models"),
     Var("CINESEARCH_CACHE", "cache", _path, "folder for joined model files (default $XDG_CACHE_HOME/cinesearch)",
@@ -211,6 +212,7 @@ class Settings:
     faiss_hnsw_max: int = 400_000
     faiss_hnsw_sq8: bool = True
     device: str | None = None
+    threads: int | None = None
     offline: bool = False
     cache: Path | None = None
     face_cnn: bool = False
@@ -313,6 +315,17 @@ def get() -> Settings:
             hint = f" (did you mean {close[0]}?)" if close else ""
             print(f"cinesearch: notice: {name} is not a cinesearch variable{hint}; it is ignored", file=sys.stderr)
     return settings
+
+
+def export(name: str, value: str) -> None:
+    """Set a variable for this process and the processes it starts (a worker process given its
+    share of the cores); checked like any other value, so a bad one fails here."""
+    var = BY_NAME[name]
+    try:
+        var.parse(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={value!r} {exc}") from None
+    os.environ[name] = value
 
 
 def markdown_table() -> str:

@@ -33,11 +33,12 @@ from cinesearch.indexer.media import MediaInfo, probe
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import PROFILES, Profile
 from cinesearch.indexer.subtitles import parse_subtitles
+from cinesearch.models.device import configure_cpu_threads
 from cinesearch.models.faces import cnn_usable
 from cinesearch.models.registry import notice_once
 from cinesearch.search.store import Character, Movie, MovieBundle, Store, TextSegment
 
-__all__ = ["PROFILES", "Indexer", "Outcome", "Profile"]
+__all__ = ["PROFILES", "Built", "Indexer", "Outcome", "Profile"]
 
 
 @dataclass
@@ -67,6 +68,16 @@ class Outcome:
             (f" [{stages}]" if stages else "")
 
 
+@dataclass
+class Built:
+    """A movie built but not yet written: its bundle (None when the stored one is current), the
+    staging folder holding its keyframes, and the outcome so far. Picklable, so a worker process
+    can hand it to the writer."""
+    bundle: MovieBundle | None
+    staging: Path
+    outcome: Outcome
+
+
 def portrait_file(index: int, suffix: str) -> str:
     """The name of cast member `index`'s portrait in the movie's thumbnail folder."""
     ext = suffix.lower() if suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp") else ".img"
@@ -81,6 +92,7 @@ class Indexer:
         self.progress = progress
         self.layers = layers or DEFAULT
         self._cnn = self.profile.face_cnn and cnn_usable()
+        configure_cpu_threads()
 
     # -- fingerprints --------------------------------------------------------------------------
     def fingerprints(self, run: MovieRun) -> dict[str, str]:
@@ -99,6 +111,12 @@ class Indexer:
     def index(self, spec: MovieSpec, info: MediaInfo | None = None) -> Outcome:
         """Index one movie. `info` is the probe the caller already made, if any (probing opens the
         file and decodes a frame, so it is not repeated)."""
+        return self.commit(self.build(spec, info))
+
+    def build(self, spec: MovieSpec, info: MediaInfo | None = None) -> Built:
+        """Everything but the write: run the layers into the movie's staging folder and return the
+        bundle. Reads the store only, so worker processes build while one process writes
+        (`cinesearch index --jobs N`)."""
         t0 = time.perf_counter()
         stat = spec.video.stat()
         source = str(spec.video)
@@ -118,8 +136,8 @@ class Indexer:
         fingerprint = self.movie_fingerprint(fps)
         if existing is not None:
             if existing.fingerprint == fingerprint:
-                return Outcome(spec.id, "unchanged", existing.n_shots, existing.n_scenes, existing.duration,
-                               time.perf_counter() - t0, existing.source)
+                return Built(None, staging, Outcome(spec.id, "unchanged", existing.n_shots, existing.n_scenes,
+                                                    existing.duration, time.perf_counter() - t0, existing.source))
             if existing.source != source and existing.content_hash != video_hash:
                 raise InputError(source, f"movie id {spec.id!r} is already used by {existing.source}; give this "
                                          f"movie its own \"id\" in movie.json, or 'cinesearch remove {spec.id}' first")
@@ -151,20 +169,29 @@ class Indexer:
             media=run.info.as_dict() | {"pipeline": PIPELINE_VERSION}, meta=spec.meta,
             title=spec.title or spec.meta.get("title") or spec.video.stem,
             year=spec.year, layers=dict(fps))
-        t = time.perf_counter()
-        self.store.put_movie(MovieBundle(movie=movie, shots=parts.shots, scenes=parts.scenes,
-                                         source_size=stat.st_size, source_mtime_ns=stat.st_mtime_ns,
-                                         texts=parts.texts, tracks=parts.tracks, characters=parts.characters),
-                             staging / "thumbs")
-        timings["write"] = time.perf_counter() - t
-        shutil.rmtree(staging, ignore_errors=True)
+        bundle = MovieBundle(movie=movie, shots=parts.shots, scenes=parts.scenes,
+                             source_size=stat.st_size, source_mtime_ns=stat.st_mtime_ns,
+                             texts=parts.texts, tracks=parts.tracks, characters=parts.characters)
         stages = run.stages
         status = "updated" if existing is not None and run.stored(first) else \
             "resumed" if "resumed" in stages.values() else "indexed"
-        order = [*self.layers.names(), "cast", "write"]   # a concurrent layer may finish first: report in order
-        return Outcome(spec.id, status, len(parts.shots), len(parts.scenes), shots_out.end_time,
-                       time.perf_counter() - t0, source, {k: stages[k] for k in order if k in stages},
-                       {k: timings[k] for k in order if k in timings})
+        order = [*self.layers.names(), "cast"]   # a concurrent layer may finish first: report in order
+        return Built(bundle, staging, Outcome(spec.id, status, len(parts.shots), len(parts.scenes),
+                                              shots_out.end_time, time.perf_counter() - t0, source,
+                                              {k: stages[k] for k in order if k in stages},
+                                              {k: timings[k] for k in order if k in timings}))
+
+    def commit(self, built: Built) -> Outcome:
+        """The one atomic write of a built movie (in the process that holds the writer lock)."""
+        outcome = built.outcome
+        if built.bundle is None:
+            return outcome
+        t = time.perf_counter()
+        self.store.put_movie(built.bundle, built.staging / "thumbs")
+        outcome.timings["write"] = time.perf_counter() - t
+        shutil.rmtree(built.staging, ignore_errors=True)
+        outcome.seconds += outcome.timings["write"]
+        return outcome
 
     def _run_layers(self, run: MovieRun, timings: dict[str, float]) -> None:
         """Concurrent layers start at once on their own threads; the others run in order, each
@@ -179,8 +206,9 @@ class Indexer:
 
         ordered = self.layers.ordered()
         background = [layer for layer in ordered if layer.concurrent]
-        with ThreadPoolExecutor(max_workers=max(1, len(background)), thread_name_prefix="layer") as pool:
+        with ThreadPoolExecutor(max_workers=max(1, len(background)) + 1, thread_name_prefix="layer") as pool:
             pending: dict[str, Future[Any]] = {layer.name: pool.submit(timed, layer) for layer in background}
+            warming: Future[None] | None = None
             try:
                 for layer in ordered:
                     if layer.concurrent:
@@ -189,6 +217,10 @@ class Indexer:
                         if dep in pending:
                             run.outputs[dep] = pending.pop(dep).result()
                     run.outputs[layer.name] = timed(layer)
+                    if warming is None:
+                        # after the decode pass (importing models beside it slowed it by as much
+                        # as it saved): the vision layer's native code leaves the GIL free
+                        warming = pool.submit(self._warm, run, [x for x in ordered[1:] if not x.concurrent])
                     for later in ordered:
                         if later.prepare_after == layer.name:
                             later.prepare(run)
@@ -197,6 +229,19 @@ class Indexer:
                     layer.close(run)
             for name, future in pending.items():
                 run.outputs[name] = future.result()
+            if warming is not None:
+                warming.result()
+
+    @staticmethod
+    def _warm(run: MovieRun, layers: list[Layer]) -> None:
+        """Load the later layers' models while the first layer decodes. A model that fails to load
+        is not this thread's business: the layer that needs it reports that when it runs."""
+        for layer in layers:
+            try:
+                if layer.will_run(run):
+                    layer.warm(run)
+            except Exception:   # noqa: BLE001 - reported again, properly, by the layer itself
+                continue
 
     def _characters(self, spec: MovieSpec, thumbs: Path) -> list[Character]:
         """The cast of movie.json, each with the largest face of its portrait. Each portrait is

@@ -6,8 +6,9 @@ its part is skipped (never faked)."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from cinesearch import models
 from cinesearch.indexer.concepts import concepts_text, shot_labels, shot_objects
 from cinesearch.indexer.film_language import MotionStep, camera_motion, colour_words, light_words
 from cinesearch.indexer.onscreen_text import Reading, clearest, dedupe
+from cinesearch.models.device import STREAMS
 
 
 @dataclass
@@ -78,48 +80,73 @@ def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int
              "box": [round(v, 4) for v in r.box]} for r in dedupe(readings)]
 
 
+def _see(classifier, detector, images: list[tuple[float, np.ndarray]], plan: VisionPlan,
+         motion: Sequence[MotionStep] | None) -> ShotVision:
+    """Labels, appearance, objects and the measured film language of one shot (no OCR)."""
+    appearance = None
+    labels: list[tuple[str, float]] = []
+    if classifier is not None and images:
+        results = [classifier(img) for _, img in _pick(images, plan.classify_keyframes)]
+        mean = np.mean([f for _, f in results], axis=0)
+        appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
+        labels = shot_labels([p for p, _ in results], classifier.labels)
+    objects: dict[str, int] = {}
+    attributes: dict = {"light": light_words([img for _, img in images]),
+                        "colours": colour_words([img for _, img in images])}
+    if motion is not None:
+        attributes["motion"] = camera_motion(motion)
+    if detector is not None:
+        dets = [detector(img) for _, img in _pick(images, plan.detect_keyframes)]
+        objects = shot_objects([[d.label for d in ds] for ds in dets])
+        heights = [d.box[3] - d.box[1] for ds in dets for d in ds if d.label in SUBJECTS]
+        attributes["subject"] = round(max(heights), 3) if heights else None
+        attributes["people"] = objects.get("person", 0)
+    return ShotVision(appearance, labels, objects, concepts_text(objects, labels), attributes=attributes)
+
+
 def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPlan,
                progress: Callable[[int], None] | None = None,
                on_shot: Callable[[int, ShotVision], None] | None = None,
-               motion: Sequence[Sequence[MotionStep]] | None = None) -> list[ShotVision]:
+               motion: Sequence[Sequence[MotionStep]] | None = None,
+               workers: int = STREAMS) -> list[ShotVision]:
     """keyframes: per shot, (time, JPEG path) of each keyframe.
 
-    OCR runs in a second thread beside the classifier and detector (all three release the GIL in
-    native code) and is collected at the end, so it never waits for them nor they for it."""
+    Each shot is two tasks, seeing (classifier, detector) and reading (OCR), run by `workers`
+    threads over a window of shots, so both cores stay busy whichever model a film leans on (a
+    credits roll is mostly reading, an action scene mostly seeing). Every model runs on
+    `model_threads()` cores and releases the GIL in native code. Results come back in shot order,
+    and only a few shots' pictures are held at once, whatever the film's length."""
     classifier, detector, reader = vision_models()
     out: list[ShotVision] = []
-    ocr_jobs = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr") as pool:
-        for i, kfs in enumerate(keyframes):
-            images = [(t, load_rgb(p)) for t, p in kfs]
-            # OCR queues up and runs on without waiting for each shot's classifier and detector
-            ocr_jobs.append(pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None)
-            appearance = None
-            labels: list[tuple[str, float]] = []
-            if classifier is not None and images:
-                results = [classifier(img) for _, img in _pick(images, plan.classify_keyframes)]
-                mean = np.mean([f for _, f in results], axis=0)
-                appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
-                labels = shot_labels([p for p, _ in results], classifier.labels)
-            objects: dict[str, int] = {}
-            attributes: dict = {"light": light_words([img for _, img in images]),
-                                "colours": colour_words([img for _, img in images])}
-            if motion is not None and i < len(motion):
-                attributes["motion"] = camera_motion(motion[i])
-            if detector is not None:
-                picked = _pick(images, plan.detect_keyframes)
-                dets = [detector(img) for _, img in picked]
-                objects = shot_objects([[d.label for d in ds] for ds in dets])
-                heights = [d.box[3] - d.box[1] for ds in dets for d in ds if d.label in SUBJECTS]
-                attributes["subject"] = round(max(heights), 3) if heights else None
-                attributes["people"] = objects.get("person", 0)
-            out.append(ShotVision(appearance, labels, objects, concepts_text(objects, labels), attributes=attributes))
-            if on_shot is not None:   # the faces stage starts on this shot while the next is classified
-                on_shot(len(out) - 1, out[-1])
-            if progress:
-                progress(1)
-        for vision, job in zip(out, ocr_jobs, strict=True):
-            vision.ocr = job.result() if job is not None else []
+    window: deque[tuple[Future[ShotVision], Future[list[dict]] | None]] = deque()
+
+    def finish_oldest() -> None:
+        seen, read = window.popleft()
+        vision = seen.result()
+        vision.ocr = read.result() if read is not None else []
+        out.append(vision)
+        if on_shot is not None:   # the faces stage starts on this shot while later ones are seen
+            on_shot(len(out) - 1, vision)
+        if progress:
+            progress(1)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="vision") as pool:
+        try:
+            for i, kfs in enumerate(keyframes):
+                images = [(t, load_rgb(p)) for t, p in kfs]
+                steps = motion[i] if motion is not None and i < len(motion) else None
+                # reading first: a shot's OCR is the longer task, so it starts before its seeing
+                read = pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None
+                window.append((pool.submit(_see, classifier, detector, images, plan, steps), read))
+                while len(window) > 2 * max(1, workers) + 2:
+                    finish_oldest()
+            while window:
+                finish_oldest()
+        finally:
+            for seen, read in window:   # after a failure: drop what has not started
+                seen.cancel()
+                if read is not None:
+                    read.cancel()
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinesearch.models.device import torch_device
+from cinesearch.models.device import on_gpu
 from cinesearch.models.registry import ModelUnavailable, resolve
 
 
@@ -54,20 +54,24 @@ def sentence_segments(words: list[Word], max_gap: float = 1.5, max_seconds: floa
     return out
 
 
+def whisper_runtime(cuda: bool) -> tuple[str, str, int]:
+    """(device, compute type, batch size) for CTranslate2: float16 in batches of 16 on a GPU,
+    int8 in batches of 8 on a CPU."""
+    return ("cuda", "float16", 16) if cuda else ("cpu", "int8", 8)
+
+
 class Transcriber:
     def __init__(self, name: str, folder: Path, beam_size: int, threads: int = 1):
         # One CPU thread: the indexer runs speech beside the decoder, and two threads each there
         # measured slower on 2 cores (7.7 s vs 6.3 s for a fully spoken 60 s 720p film).
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-        device = "cuda" if torch_device().startswith("cuda") else "cpu"
+        device, compute_type, self.batch_size = whisper_runtime(on_gpu())
         self.name = name
         self.beam_size = beam_size
         self.english_only = name.endswith(".en")
-        self._model = WhisperModel(str(folder), device=device, compute_type="int8" if device == "cpu" else "float16",
-                                   cpu_threads=threads)
+        self._model = WhisperModel(str(folder), device=device, compute_type=compute_type, cpu_threads=threads)
         self._batched = BatchedInferencePipeline(model=self._model)
-        self.batch_size = 16 if device == "cuda" else 8
 
     def __call__(self, media: Path) -> list[SpeechSegment]:
         segments, _info = self._batched.transcribe(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from cinesearch.models.device import configure_cpu_threads, model_threads, on_gpu
 from cinesearch.models.registry import ModelUnavailable, quiet_stderr, resolve
 
 FEATURE_TENSOR = "efficientnet-lite3/model/head/Squeeze1"
@@ -46,7 +47,7 @@ class ImageClassifier:
     """EfficientNet-Lite3 int8. One interpreter, guarded by a lock (TFLite interpreters are not
     re-entrant); 5-10 ms per image on one CPU thread, so batching buys nothing here."""
 
-    def __init__(self, model_path: str, labels: list[str], threads: int = 2):
+    def __init__(self, model_path: str, labels: list[str], threads: int = 1):
         from ai_edge_litert.interpreter import Interpreter
 
         # The pooled feature is an intermediate tensor, readable only with preserve_all_tensors
@@ -88,10 +89,13 @@ class ObjectDetector:
     OpenCV 5's default graph engine ran this model 25 % slower than the classic one with identical
     detections, so the classic engine is asked for where the build has it."""
 
-    def __init__(self, graph: str, config: str, min_score: float = 0.5):
+    def __init__(self, graph: str, config: str, min_score: float = 0.5, cuda: bool = False):
         engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)
         self._net = (cv2.dnn.readNetFromTensorflow(graph, config) if engine is None
                      else cv2.dnn.readNetFromTensorflow(graph, config, engine))
+        if cuda:   # only where OpenCV was built with CUDA (cv_cuda()); else the CPU backend stays
+            self._net.setPreferableBackend(cv2.dnn.DNN_BACKEND_CUDA)
+            self._net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
         self.min_score = min_score
         self._lock = threading.Lock()
 
@@ -115,7 +119,7 @@ def load_classifier() -> ImageClassifier:
     if not labels_file.is_file():
         raise ModelUnavailable(f"{labels_file}: the ImageNet labels file must lie beside the weights")
     try:
-        return ImageClassifier(str(path), labels_file.read_text().splitlines())
+        return ImageClassifier(str(path), labels_file.read_text().splitlines(), threads=model_threads())
     except ImportError as exc:
         raise ModelUnavailable(f"efficientnet-lite3 needs ai-edge-litert ({exc}); pip install ai-edge-litert==2.3.0") \
             from exc
@@ -126,4 +130,13 @@ def load_detector() -> ObjectDetector:
     config = graph.with_name("ssd_mobilenet_v2_coco_2018_03_29.pbtxt")
     if not config.is_file():
         raise ModelUnavailable(f"{config}: the SSD graph config must lie beside the weights")
-    return ObjectDetector(str(graph), str(config))
+    configure_cpu_threads()
+    return ObjectDetector(str(graph), str(config), cuda=on_gpu() and cv_cuda())
+
+
+def cv_cuda() -> bool:
+    """Whether this OpenCV build can run DNN on CUDA (pip wheels cannot; a CUDA build can)."""
+    try:
+        return cv2.cuda.getCudaEnabledDeviceCount() > 0
+    except (AttributeError, cv2.error):
+        return False

@@ -148,6 +148,19 @@ class Layer(ABC):
         """Start early work (see prepare_after)."""
         return None
 
+    def warm(self, run: MovieRun) -> None:
+        """Load the models `run` will need. Called on a background thread while the decode pass
+        runs (it leaves part of a core idle), for a layer that has work to do; loading is
+        once per process, so this only moves the wait earlier."""
+        return None
+
+    def will_run(self, run: MovieRun) -> bool:
+        """Whether this movie's run will compute the layer (not off, not stored, not resumed)."""
+        fp = run.fingerprints[self.name]
+        if self.off(run) is not None or run.stored(self.name):
+            return False
+        return not self.checkpointed or run.checkpoint.get(self.name, fp) is None
+
     def close(self, run: MovieRun) -> None:
         """Release what prepare started, also after a failure."""
         return None

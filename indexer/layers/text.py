@@ -41,6 +41,9 @@ class TextLayer(Layer):
         return (fps["shots"], fps["vision"], fps["clip"], fps["speech"], fps["faces"], available("minilm"),
                 available("wordsegment"), available("wordnet"), *side)
 
+    def warm(self, run: MovieRun) -> None:
+        models.text_embedder()   # 5 s cold (torch and sentence-transformers); the rest is quick
+
     def run(self, run: MovieRun) -> TextOutput:
         shots = with_vectors(run)
         vision: list[ShotVision] = run.outputs["vision"]

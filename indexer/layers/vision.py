@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from cinesearch.indexer.layers.base import Layer, MovieRun, available
-from cinesearch.indexer.understand import ShotVision, run_vision
+from cinesearch.indexer.understand import ShotVision, run_vision, vision_models
 from cinesearch.search.store import Shot, TextSegment
 
 MODELS = ("efficientnet-lite3", "ssd-mobilenet-coco", "rapidocr")
@@ -21,6 +21,9 @@ class VisionLayer(Layer):
 
     def inputs(self, run: MovieRun) -> tuple[object, ...]:
         return (run.fingerprints["shots"], run.profile.vision, *[m for m in MODELS if available(m)])
+
+    def warm(self, run: MovieRun) -> None:
+        vision_models()
 
     def run(self, run: MovieRun) -> list[ShotVision]:
         layer = run.outputs["shots"]

@@ -27,6 +27,7 @@ BAD = {
     "CINESEARCH_FAISS_HNSW_MAX": "1e6",
     "CINESEARCH_FAISS_HNSW_SQ8": "maybe",
     "CINESEARCH_DEVICE": "tpu",
+    "CINESEARCH_THREADS": "0",
     "CINESEARCH_OFFLINE": "sometimes",
     "CINESEARCH_CACHE": None,          # any folder: created on first use
     "CINESEARCH_FACE_CNN": "2",
