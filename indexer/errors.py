@@ -15,3 +15,6 @@ class InputError(UserError):
         super().__init__(f"{where}: {message}")
         self.where = where
         self.message = message
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        return InputError, (self.where, self.message)   # crosses from worker processes intact

@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from cinesearch.models.faces import FaceAnalyzer
     from cinesearch.models.ocr import TextReader
     from cinesearch.models.speech import Transcriber
-    from cinesearch.models.text_embed import TextEmbedder
+    from cinesearch.models.text_embed import AnyEmbedder
     from cinesearch.models.vision import ImageClassifier, ObjectDetector
     from cinesearch.models.wordnet import WordNet
     from cinesearch.models.words import WordSegmenter
 
 
-def text_embedder() -> TextEmbedder | None:
+def text_embedder() -> AnyEmbedder | None:
     """all-MiniLM-L6-v2 sentence vectors (384-d), shared by indexing and search."""
     from cinesearch.models.text_embed import load_text_embedder
 

@@ -1,0 +1,62 @@
+"""Pure parts of the speed work: the two-step area shrink, MiniLM's mean pooling, errors that
+cross process boundaries, and the setting a worker process is given."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import cv2
+import numpy as np
+import pytest
+
+from cinesearch import settings
+from cinesearch.indexer.errors import InputError
+from cinesearch.indexer.media import shrink
+from cinesearch.models.text_embed import mean_pool
+
+
+def _picture(h: int, w: int) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    return ((np.sin(x / 17.0) + np.cos(y / 23.0) + 2) * 60).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("src", "dst"), [((720, 1280), (288, 512)), ((1080, 1920), (288, 512)),
+                                          ((720, 1280), (90, 160)), ((480, 640), (288, 384))])
+def test_shrink_is_an_area_average(src, dst):
+    plane = _picture(*src)
+    out = shrink(plane, dst[1], dst[0])
+    direct = cv2.resize(plane, (dst[1], dst[0]), interpolation=cv2.INTER_AREA)
+    assert out.shape == direct.shape
+    assert np.abs(out.astype(int) - direct.astype(int)).max() <= 2      # the same box filter, rounded twice
+    assert abs(float(out.mean()) - float(plane.mean())) < 1.0
+
+
+def test_shrink_takes_whole_ratios_in_one_step():
+    plane = _picture(720, 1280)
+    assert np.array_equal(shrink(plane, 160, 90), cv2.resize(plane, (160, 90), interpolation=cv2.INTER_AREA))
+
+
+def test_mean_pool_ignores_padding_and_normalises():
+    hidden = np.array([[[1.0, 0.0], [3.0, 0.0], [100.0, 100.0]],
+                       [[0.0, 2.0], [0.0, 2.0], [0.0, 2.0]]], np.float32)
+    mask = np.array([[1, 1, 0], [1, 1, 1]], np.int64)
+    out = mean_pool(hidden, mask)
+    assert np.allclose(out, [[1.0, 0.0], [0.0, 1.0]])
+    assert out.dtype == np.float32
+
+
+def test_input_errors_cross_process_boundaries_intact():
+    err = pickle.loads(pickle.dumps(InputError("/films/a.mp4", "video is truncated")))
+    assert isinstance(err, InputError)
+    assert (err.where, err.message, str(err)) == ("/films/a.mp4", "video is truncated",
+                                                  "/films/a.mp4: video is truncated")
+
+
+def test_export_checks_the_value_and_sets_it(monkeypatch):
+    monkeypatch.setenv("CINESEARCH_THREADS", "1")   # restored (to whatever it was) after the test
+    with pytest.raises(settings.SettingsError, match="CINESEARCH_THREADS"):
+        settings.export("CINESEARCH_THREADS", "0")
+    assert os.environ["CINESEARCH_THREADS"] == "1"
+    settings.export("CINESEARCH_THREADS", "3")
+    assert settings.get().threads == 3
