@@ -1,13 +1,21 @@
 """Indexing speed per stage, as a multiple of real time (video seconds per wall-clock second).
 
     python benchmarks/index_speed.py VIDEO [--profile fast|full] [--stages-only]
+    python benchmarks/index_speed.py VIDEO --vs-pyscenedetect [--pairs 3]
 
 Films to measure: `python tests/movie_builder.py hd720 hd720-speech` builds a silent and a
 fully spoken 60 s 720p film from real clips.
 
 Stages are timed inside one decode pass (as the indexer runs them): decode+scale, each shot
 detector, keyframe spooling; then boundary post-processing, keyframe selection, scene grouping,
-and finally the whole `Indexer.index` run into a throwaway library. Peak RSS is printed too.
+the vision models one by one over the keyframes just written (each model alone, one stream: what
+it costs), then the vision stage as the indexer runs it (two streams), and finally the whole
+`Indexer.index` run into a throwaway library. Peak RSS is printed too.
+
+--vs-pyscenedetect times whole processes instead, cold (each loads its own models), alternating:
+`cinesearch index` with the profile, and PySceneDetect's `scenedetect -i VIDEO detect-adaptive`
+(the tool one would otherwise run for shots alone), `--pairs` times each; it prints every run,
+the medians, their ratio and each one's peak RSS (from wait4, per process).
 """
 
 from __future__ import annotations
@@ -15,6 +23,9 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +44,10 @@ from cinesearch.indexer.movie_spec import load_video_file
 from cinesearch.indexer.pipeline import PROFILES, Indexer
 from cinesearch.indexer.scenes import group_scenes
 from cinesearch.indexer.shot_detectors import ContentShotDetector, FrameStats, GradualShotDetector, TransNetShotDetector
+from cinesearch.indexer.understand import VisionPlan, load_rgb, run_vision, vision_models
 from cinesearch.search.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
@@ -41,7 +55,12 @@ def main() -> int:
     ap.add_argument("video", type=Path)
     ap.add_argument("--profile", choices=sorted(PROFILES), default="fast")
     ap.add_argument("--stages-only", action="store_true", help="skip the whole-run measurement")
+    ap.add_argument("--vs-pyscenedetect", action="store_true",
+                    help="time whole cold processes: cinesearch index vs scenedetect detect-adaptive, alternating")
+    ap.add_argument("--pairs", type=int, default=3, help="runs of each with --vs-pyscenedetect (default 3)")
     args = ap.parse_args()
+    if args.vs_pyscenedetect:
+        return versus_pyscenedetect(args.video, args.profile, args.pairs)
     profile = PROFILES[args.profile]
     info = probe(args.video)
     print(f"video: {args.video.name}  {info.width}x{info.height} {info.codec} {info.fps:.3f} fps "
@@ -108,13 +127,15 @@ def main() -> int:
         t = time.perf_counter()
         out = Path(tmp) / "thumbs"
         out.mkdir()
-        _, feats = write_keyframes(ranges, stats.times, spool, out)
+        written, feats = write_keyframes(ranges, stats.times, spool, out)
         timers["keyframe select+write"] = time.perf_counter() - t
         t = time.perf_counter()
         times = [(stats.times[a], stats.times[b - 1]) for a, b in ranges]
         scenes = group_scenes(np.stack(feats), profile.scenes, times=times)
         timers["scene grouping"] = time.perf_counter() - t
         spool.close()
+        keyframes = [[(when, out / name) for _, when, name in kfs] for kfs in written]
+        vision_rows = vision_breakdown(keyframes, profile.vision)
     duration = stats.times[-1] + 1 / info.fps
     print(f"frames: {len(stats.times)}  shots: {len(ranges)}  scenes: {len(scenes)}")
     print(f"{'stage':<24}{'seconds':>9}{'x real time':>14}")
@@ -122,6 +143,11 @@ def main() -> int:
         speed = duration / secs if secs > 0 else float("inf")
         print(f"{name:<24}{secs:>9.3f}{speed:>13.1f}x")
     print(f"{'single pass (all above)':<24}{pass_total:>9.3f}{duration / pass_total:>13.1f}x")
+    print(f"{'vision, per model':<24}{'seconds':>9}{'x real time':>14}{'images':>8}{'ms/image':>10}")
+    for name, secs, images in vision_rows:
+        speed = duration / secs if secs > 0 else float("inf")
+        per = f"{1000 * secs / images:>10.1f}" if images else ""
+        print(f"  {name:<22}{secs:>9.3f}{speed:>13.1f}x{images:>8}{per}")
     if not args.stages_only:
         # Twice: 'cold' loads every model (once per process), 'warm' is the next movie of a library run.
         for label in ("cold", "warm"):
@@ -149,6 +175,87 @@ def main() -> int:
                       f"{len(tracks) - len(faces)} faceless bodies; layer {face_secs:.2f} s{beside}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {rss:.0f} MiB")
+    return 0
+
+
+def vision_breakdown(keyframes: list[list[tuple[float, Path]]], plan: VisionPlan) -> list[tuple[str, float, int]]:
+    """(name, seconds, images) for each vision model alone on the keyframes the indexer would give
+    it (one stream, models loaded first), then the vision stage as the indexer runs it."""
+    def pick(kfs: list, wanted: tuple[int, ...]) -> list:
+        return [kfs[len(kfs) // 2]] if len(kfs) < 3 else [kfs[i] for i in wanted if i < len(kfs)]
+
+    classifier, detector, reader = vision_models()
+    rows: list[tuple[str, float, int]] = []
+    t = time.perf_counter()
+    images = [[(when, load_rgb(path)) for when, path in kfs] for kfs in keyframes]
+    rows.append(("JPEG decode", time.perf_counter() - t, sum(len(k) for k in images)))
+    for name, model, wanted in (("EfficientNet-Lite3", classifier, plan.classify_keyframes),
+                                ("SSD MobileNet v2", detector, plan.detect_keyframes),
+                                ("OCR (det + rec)", reader, plan.ocr_keyframes)):
+        if model is None:
+            continue
+        batch = [img for kfs in images for _, img in pick(kfs, wanted)]
+        t = time.perf_counter()
+        for img in batch:
+            model(img)
+        rows.append((name, time.perf_counter() - t, len(batch)))
+    del images
+    t = time.perf_counter()
+    run_vision(keyframes, plan)
+    rows.append(("vision stage (2 streams)", time.perf_counter() - t, 0))
+    return rows
+
+
+def _timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit status) of one child process, its RSS from wait4."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t
+    if proc.returncode:
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def versus_pyscenedetect(video: Path, profile: str, pairs: int) -> int:
+    """Whole cold processes, alternating which goes first, so a machine's slow minute falls on both."""
+    scenedetect = shutil.which("scenedetect", path=str(Path(sys.executable).parent)) or shutil.which("scenedetect")
+    if scenedetect is None:
+        print("scenedetect is not installed (pip install scenedetect)", file=sys.stderr)
+        return 2
+    info = probe(video)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    print(f"video: {video.name}  {info.width}x{info.height} {info.codec} {info.fps:.3f} fps {info.duration:.1f} s  "
+          f"profile={profile}  cores={os.cpu_count()}")
+    runs: dict[str, list[tuple[float, float]]] = {"cinesearch": [], "pyscenedetect": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(pairs):
+            order = ["cinesearch", "pyscenedetect"] if i % 2 == 0 else ["pyscenedetect", "cinesearch"]
+            for tool in order:
+                if tool == "cinesearch":
+                    lib = Path(tmp) / f"lib{i}"
+                    cmd = [sys.executable, "-m", "cinesearch.cli", "--library", str(lib), "index", "--profile",
+                           profile, "--no-progress", str(video)]
+                else:
+                    cmd = [scenedetect, "-q", "-i", str(video), "detect-adaptive", "list-scenes", "-n", "-q"]
+                wall, rss, code = _timed_process(cmd, env)
+                if code:
+                    print(f"{tool} failed (exit {code})", file=sys.stderr)
+                    return 1
+                runs[tool].append((wall, rss))
+                print(f"pair {i + 1} {tool:<14}{wall:>8.1f} s {info.duration / wall:>6.1f}x real time  "
+                      f"peak RSS {rss:>6.0f} MiB", flush=True)
+                shutil.rmtree(Path(tmp) / f"lib{i}", ignore_errors=True)
+    ours = statistics.median(w for w, _ in runs["cinesearch"])
+    theirs = statistics.median(w for w, _ in runs["pyscenedetect"])
+    print(f"median cinesearch {profile}: {ours:.1f} s ({info.duration / ours:.1f}x real time), "
+          f"peak RSS {max(r for _, r in runs['cinesearch']):.0f} MiB")
+    print(f"median pyscenedetect detect-adaptive: {theirs:.1f} s ({info.duration / theirs:.1f}x real time), "
+          f"peak RSS {max(r for _, r in runs['pyscenedetect']):.0f} MiB")
+    print(f"ratio cinesearch / pyscenedetect: {ours / theirs:.2f}")
     return 0
 
 

@@ -1,13 +1,21 @@
 """`cinesearch index`: probe every movie first (bad input fails before the library is touched),
-then index them one by one under the writer lock."""
+then index them under the writer lock: one by one, or with `--jobs N` built by N worker
+processes and written here, one at a time, as each is done."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from cinesearch.cli.common import emit, open_library
+from cinesearch.cli.common import emit, open_library, store_options
 from cinesearch.errors import EXIT_INPUT, EXIT_OK
+
+if TYPE_CHECKING:   # the indexer is imported when the command runs (other commands start faster)
+    from cinesearch.indexer.errors import InputError
+    from cinesearch.indexer.media import MediaInfo
+    from cinesearch.indexer.movie_spec import MovieSpec
+    from cinesearch.indexer.pipeline import Built, Indexer
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,16 +24,29 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--profile", choices=["fast", "full"], default="fast",
                    help="fast: PySceneDetect; full: TransNetV2 fused with it (slower on CPU)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                   help="movies built at once, each in its own process with its share of the cores (default 1)")
     p.set_defaults(func=cmd_index)
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError("must be 1 to 64")
+    return n
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cinesearch.indexer.errors import InputError
-    from cinesearch.indexer.media import MediaInfo, probe
-    from cinesearch.indexer.movie_spec import MovieSpec, discover
+    from cinesearch.indexer.media import probe
+    from cinesearch.indexer.movie_spec import discover
     from cinesearch.indexer.pipeline import Indexer
+    from cinesearch.indexer.workers import build_in_workers
 
     errors: list[InputError] = []
     specs: list[tuple[MovieSpec, MediaInfo]] = []
@@ -52,14 +73,18 @@ def cmd_index(args: argparse.Namespace) -> int:
         try:
             with store.writer():
                 store.collect_garbage()
-                indexer = Indexer(store, args.profile, progress=not args.no_progress)
-                for spec, info in specs:
-                    try:
-                        outcome = indexer.index(spec, info)
-                    except InputError as exc:
-                        errors.append(exc)
-                        print(f"cinesearch: error: {exc}", file=sys.stderr)
+                indexer = Indexer(store, args.profile, progress=not args.no_progress and args.jobs == 1)
+                if args.jobs > 1 and len(specs) > 1:
+                    built = build_in_workers(specs, min(args.jobs, len(specs)), store.root, store_options(args),
+                                             args.profile)
+                else:
+                    built = ((spec, _built_here(indexer, spec, info)) for spec, info in specs)
+                for _spec, result in built:
+                    if isinstance(result, InputError):
+                        errors.append(result)
+                        print(f"cinesearch: error: {result}", file=sys.stderr)
                         continue
+                    outcome = indexer.commit(result)
                     outcomes.append(outcome)
                     if not args.json:
                         print(outcome.summary(), file=sys.stderr)
@@ -68,3 +93,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     emit(args, {"movies": [o.as_dict() for o in outcomes],
                 "errors": [{"where": e.where, "message": e.message} for e in errors]}, "")
     return EXIT_INPUT if errors else EXIT_OK
+
+
+def _built_here(indexer: Indexer, spec: MovieSpec, info: MediaInfo) -> Built | InputError:
+    """Build in this process; a bad movie becomes its error, as from a worker."""
+    from cinesearch.indexer.errors import InputError
+
+    try:
+        return indexer.build(spec, info)
+    except InputError as exc:
+        return exc
