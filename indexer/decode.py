@@ -7,8 +7,11 @@ from __future__ import annotations
 import bisect
 import io
 import os
+import queue
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from cinesearch.indexer import boundaries as B
 from cinesearch.indexer.appearance import color_histogram, shot_feature
 from cinesearch.indexer.film_language import MotionMeter
 from cinesearch.indexer.keyframes import ThumbSpool, keyframe_targets, nearest_available
-from cinesearch.indexer.media import FramePlan, MediaInfo, iter_frames
+from cinesearch.indexer.media import Frame, FramePlan, MediaInfo, iter_frames
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import Profile
 from cinesearch.indexer.shot_detectors import (
@@ -72,22 +75,27 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
     bar = tqdm(total=expected, unit="frame", desc=f"{spec.id} [{p.name}]", file=sys.stderr,
                disable=None if progress else True, leave=False, mininterval=0.5)
     half = (expected or 0) // 2
+
+    def consume(frame: Frame) -> None:
+        content.push(frame)
+        stats.push(frame)
+        motion.push(frame.time, frame.analysis)
+        if transnet is not None:
+            transnet.push(frame)
+        if gradual is not None:
+            gradual.push(frame)
+        if frame.thumb is not None:
+            spool.add(frame.index, frame.thumb)
+        if frame.face is not None:
+            face_spool.add(frame.index, frame.face)
+
     try:
-        for frame in iter_frames(info, frame_plan):
-            content.push(frame)
-            stats.push(frame)
-            motion.push(frame.time, frame.analysis)
-            if transnet is not None:
-                transnet.push(frame)
-            if gradual is not None:
-                gradual.push(frame)
-            if frame.thumb is not None:
-                spool.add(frame.index, frame.thumb)
-            if frame.face is not None:
-                face_spool.add(frame.index, frame.face)
-            bar.update(1)
-            if frame.index == half:
-                fault("decode")
+        with FrameConsumer(consume) as consumer:
+            for frame in iter_frames(info, frame_plan):
+                consumer.put(frame)
+                bar.update(1)
+                if frame.index == half:
+                    fault("decode")
         n = len(stats.times)
         ranges = shot_ranges(p, content.finish(), transnet.finish() if transnet else None, stats, info.fps,
                              gradual)
@@ -104,6 +112,42 @@ def decode_movie(spec: MovieSpec, info: MediaInfo, staging: Path, p: Profile, pr
     return ShotPlan(n_frames=n, times=stats.times, ranges=ranges, keyframes=keyframes,
                     features=[f.tolist() for f in features], end_time=end_time, face_frames=face_frames,
                     motion=[[round(v, 5) for v in (m.time, m.dx, m.dy, m.zoom, m.response)] for m in motion.steps])
+
+
+class FrameConsumer:
+    """The detectors on a thread of their own, fed through a short queue, so that decoding and
+    scaling the next frames (FFmpeg's threads, OpenCV) overlaps with them. Frames are consumed in
+    order by one thread, so the detectors see exactly what they saw inline. Leaving the block
+    waits for the queue to drain; an error on either side stops both and is raised here."""
+
+    def __init__(self, consume: Callable[[Frame], None], depth: int = 16):
+        self._consume = consume
+        self._queue: queue.Queue[Frame | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="detectors", daemon=True)
+
+    def __enter__(self) -> FrameConsumer:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while (frame := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._consume(frame)
+                except BaseException as exc:   # noqa: BLE001 - handed to the decoding thread
+                    self._error = exc
+
+    def put(self, frame: Frame) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(frame)
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
 
 def shot_ranges(profile: Profile, content: DetectorOutput, transnet: DetectorOutput | None, stats: FrameStats,
