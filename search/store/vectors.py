@@ -28,6 +28,7 @@ import faiss
 import numpy as np
 
 from cinesearch import settings
+from cinesearch.models.device import on_gpu
 
 KINDS = ("text", "visual", "appearance", "face")
 
@@ -156,6 +157,19 @@ def build_index(kind: str, rows: Rows, dim: int, policy: IndexPolicy, chunk: int
     return index
 
 
+def faiss_gpus() -> int:
+    """GPUs faiss can search on: a faiss-gpu build that sees a device (0 with faiss-cpu)."""
+    count = getattr(faiss, "get_num_gpus", None)
+    return int(count()) if count is not None and hasattr(faiss, "StandardGpuResources") else 0
+
+
+def search_on_gpu(index_type: str, gpus: int, cuda: bool) -> bool:
+    """Whether an index searches on the GPU: when the device choice is CUDA and faiss-gpu sees
+    one, the flat and IVF-PQ indexes do (faiss has no GPU form of HNSW, so graphs stay on the
+    CPU). The file on disk is always the CPU index; the GPU copy is made on first search."""
+    return cuda and gpus > 0 and index_type in ("flat", "ivfpq")
+
+
 @contextlib.contextmanager
 def _threads(n: int) -> Iterator[None]:
     """Run faiss on n OpenMP threads (0: its default). A handful of queries gains nothing from
@@ -186,6 +200,8 @@ class VectorIndex:
         self.index: faiss.Index | None = None
         self.meta: dict = {}
         self._lock = threading.Lock()
+        self._gpu: faiss.Index | None = None   # the GPU copy searched instead (search_on_gpu)
+        self._gpu_resources: object | None = None
 
     # -- persistence ---------------------------------------------------------------------------
     def _read_meta(self) -> dict:
@@ -204,6 +220,7 @@ class VectorIndex:
         except RuntimeError:
             return False
         self.index, self.meta = index, meta
+        self._gpu = None
         self._tune()
         return True
 
@@ -213,6 +230,7 @@ class VectorIndex:
         tmp = self.path.with_suffix(".faiss.tmp")
         faiss.write_index(self.index, str(tmp))
         os.replace(tmp, self.path)
+        self._gpu = None   # changed: copied to the GPU again on the next search
         self._write_meta()   # meta last: a crash in between leaves a stale generation
 
     def _write_meta(self) -> None:
@@ -287,6 +305,13 @@ class VectorIndex:
             self._write_meta()
 
     # -- search --------------------------------------------------------------------------------
+    def _gpu_copy(self) -> faiss.Index | None:
+        if self._gpu is None and self.index is not None and \
+                search_on_gpu(self.meta.get("type", ""), faiss_gpus(), on_gpu()):
+            self._gpu_resources = faiss.StandardGpuResources()
+            self._gpu = faiss.index_cpu_to_gpu(self._gpu_resources, 0, self.index)
+        return self._gpu
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) for each query row; ids are -1 where fewer than k exist."""
         q = np.ascontiguousarray(np.atleast_2d(queries), np.float32)
@@ -295,7 +320,10 @@ class VectorIndex:
         k = min(k, int(self.index.ntotal))
         deleted = self.meta.get("deleted", [])
         with self._lock, _threads(1 if len(q) <= 8 else 0):
-            if deleted:
+            gpu = None if deleted else self._gpu_copy()
+            if gpu is not None:
+                scores, ids = gpu.search(q, k)
+            elif deleted:
                 sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(deleted, np.int64)))
                 params = faiss.SearchParametersHNSW(sel=sel,  # type: ignore[attr-defined]
                                                     efSearch=self.policy.hnsw_ef_search)

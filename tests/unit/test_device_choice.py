@@ -52,3 +52,26 @@ def test_each_model_gets_half_the_threads(monkeypatch, threads, per_model):
 def test_threads_default_to_the_cores(monkeypatch):
     monkeypatch.delenv("CINESEARCH_THREADS", raising=False)
     assert device.compute_threads() == (os.cpu_count() or 1)
+
+
+def test_faiss_searches_on_the_gpu_only_where_it_can():
+    from cinesearch.search.store.vectors import faiss_gpus, search_on_gpu
+
+    assert faiss_gpus() >= 0                      # 0 with faiss-cpu, as here
+    assert search_on_gpu("flat", 1, True) and search_on_gpu("ivfpq", 1, True)
+    assert not search_on_gpu("hnsw_sq8", 1, True)   # no GPU HNSW in faiss
+    assert not search_on_gpu("flat", 0, True)       # faiss-cpu, or no device
+    assert not search_on_gpu("flat", 1, False)      # CINESEARCH_DEVICE=cpu
+
+
+def test_a_forced_cuda_choice_without_faiss_gpu_keeps_searching_on_the_cpu(monkeypatch, tmp_path):
+    import numpy as np
+
+    from cinesearch.search.store.vectors import ArrayRows, VectorIndex
+
+    monkeypatch.setenv("CINESEARCH_DEVICE", "cuda")
+    index = VectorIndex(tmp_path, "text", 4)
+    vectors = np.eye(4, dtype=np.float32)
+    index.rebuild(ArrayRows(np.arange(4, dtype=np.int64), vectors), generation=1)
+    scores, ids = index.search(vectors[2], 1)
+    assert ids.tolist() == [[2]] and scores[0, 0] > 0.99
