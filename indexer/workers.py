@@ -46,7 +46,9 @@ def build_in_workers(specs: Sequence[tuple[MovieSpec, MediaInfo]], jobs: int, ro
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
                              initargs=(root, options, profile, threads)) as pool:
-        futures = {pool.submit(_build, spec, info): spec for spec, info in specs}
+        # longest first: a long film started last would finish alone, long after the others
+        ordered = sorted(specs, key=lambda item: -item[1].duration)
+        futures = {pool.submit(_build, spec, info): spec for spec, info in ordered}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
