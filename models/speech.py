@@ -8,8 +8,11 @@ from the word times (`sentence_segments`), which is the granularity search wants
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from cinesearch.models.device import on_gpu
 from cinesearch.models.registry import ModelUnavailable, resolve
@@ -74,17 +77,87 @@ class Transcriber:
         self._batched = BatchedInferencePipeline(model=self._model)
 
     def __call__(self, media: Path) -> list[SpeechSegment]:
-        segments, _info = self._batched.transcribe(
-            str(media), beam_size=self.beam_size, vad_filter=True, word_timestamps=True,
-            language="en" if self.english_only else None, batch_size=self.batch_size)
+        """The movie's speech, chunk by chunk (`audio_chunks`): a 2-hour film's audio as one array
+        is half a GiB of float32 before the VAD and the features copy it."""
         out: list[SpeechSegment] = []
-        for s in segments:
-            words = [Word(w.word.strip(), float(w.start), float(w.end)) for w in (s.words or []) if w.word.strip()]
-            if words:
-                out.extend(sentence_segments(words))
-            elif s.text.strip():
-                out.append(SpeechSegment(float(s.start), float(s.end), s.text.strip()))
+        for offset, audio in audio_chunks(media):
+            segments, _info = self._batched.transcribe(
+                audio, beam_size=self.beam_size, vad_filter=True, word_timestamps=True,
+                language="en" if self.english_only else None, batch_size=self.batch_size)
+            for s in segments:
+                words = [Word(w.word.strip(), offset + float(w.start), offset + float(w.end))
+                         for w in (s.words or []) if w.word.strip()]
+                if words:
+                    out.extend(sentence_segments(words))
+                elif s.text.strip():
+                    out.append(SpeechSegment(offset + float(s.start), offset + float(s.end), s.text.strip()))
         return out
+
+
+RATE = 16_000        # Whisper's sample rate
+CHUNK_SECONDS = 600  # audio transcribed at once (38 MB of float32)
+SEARCH_SECONDS = 20  # how far around a chunk's end the quietest moment is looked for
+
+
+def audio_pieces(media: Path, rate: int = RATE) -> Iterator[np.ndarray]:
+    """The first audio stream as mono float32 at `rate`, piece by piece, decoded and resampled as
+    faster-whisper's decode_audio does (s16 mono through libswresample, frames grouped by 500k
+    samples), so a short film gives the very samples it gave; undecodable frames are skipped."""
+    import av
+
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=rate)
+    fifo = av.audio.fifo.AudioFifo()
+
+    def out(frame: av.AudioFrame | None) -> Iterator[np.ndarray]:
+        for piece in resampler.resample(frame):
+            yield piece.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+
+    with av.open(str(media), mode="r", metadata_errors="ignore") as container:
+        frames = container.decode(audio=0)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except av.error.InvalidDataError:
+                continue
+            frame.pts = None
+            fifo.write(frame)
+            if fifo.samples >= 500_000:
+                yield from out(fifo.read())
+        if fifo.samples > 0:
+            yield from out(fifo.read())
+        yield from out(None)   # flush the resampler
+
+
+def quiet_cut(audio: np.ndarray, target: int, search: int, window: int) -> int:
+    """Where to end a chunk: the start of the quietest `window` samples within `search` of
+    `target` (a cut there splits no word), or `target` when the audio is too short to look."""
+    lo, hi = max(0, target - search), min(len(audio) - window, target + search)
+    if hi <= lo or window <= 0:
+        return min(target, len(audio))
+    energy = np.convolve(np.square(audio[lo:hi + window], dtype=np.float64), np.ones(window), mode="valid")
+    return lo + int(np.argmin(energy))
+
+
+def audio_chunks(media: Path, seconds: float = CHUNK_SECONDS, search: float = SEARCH_SECONDS,
+                 rate: int = RATE) -> Iterator[tuple[float, np.ndarray]]:
+    """(offset in seconds, samples) chunks of about `seconds`, each ended at a quiet moment, so
+    memory stays bounded for any length of film. A film shorter than one chunk is one chunk."""
+    size, reach, window = int(seconds * rate), int(search * rate), rate // 2
+    pieces: list[np.ndarray] = []
+    held = offset = 0
+    for piece in audio_pieces(media, rate):
+        pieces.append(piece)
+        held += len(piece)
+        if held >= size + reach + window:
+            audio = np.concatenate(pieces)
+            cut = quiet_cut(audio, size, reach, window)
+            yield offset / rate, audio[:cut]
+            offset += cut
+            pieces, held = [audio[cut:]], len(audio) - cut
+    if held:
+        yield offset / rate, np.concatenate(pieces)
 
 
 def load_transcriber(name: str, beam_size: int) -> Transcriber:

@@ -60,3 +60,14 @@ def test_export_checks_the_value_and_sets_it(monkeypatch):
     assert os.environ["CINESEARCH_THREADS"] == "1"
     settings.export("CINESEARCH_THREADS", "3")
     assert settings.get().threads == 3
+
+
+def test_a_chunk_ends_at_the_quietest_moment_near_its_target():
+    from cinesearch.models.speech import quiet_cut
+
+    rng = np.random.default_rng(0)
+    audio = rng.normal(0, 0.3, 10_000).astype(np.float32)
+    audio[4_300:4_400] = 0.0                       # a pause a little after the target
+    assert 4_290 <= quiet_cut(audio, target=4_000, search=500, window=100) <= 4_300
+    assert quiet_cut(audio, target=4_000, search=100, window=100) != 4_300   # out of reach: not found
+    assert quiet_cut(audio[:50], target=4_000, search=500, window=100) == 50  # too short to look
