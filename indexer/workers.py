@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,11 @@ def build_in_workers(specs: Sequence[tuple[MovieSpec, MediaInfo]], jobs: int, ro
         ordered = sorted(specs, key=lambda item: -item[1].duration)
         futures = {pool.submit(_build, spec, info): spec for spec, info in ordered}
         for future in as_completed(futures):
+            spec = futures[future]
             try:
-                yield futures[future], future.result()
+                yield spec, future.result()
             except InputError as exc:
-                yield futures[future], exc
+                yield spec, exc
+            except BrokenExecutor as exc:   # a worker was killed (out of memory, a signal)
+                yield spec, InputError(str(spec.video), f"the worker building it stopped ({exc or 'killed'}); "
+                                                        f"what it staged is kept: index again to resume")

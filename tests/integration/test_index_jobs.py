@@ -74,3 +74,21 @@ def test_jobs_build_the_same_library_as_one_process(tmp_path, media):
 def test_jobs_must_be_a_sensible_number(tmp_path, media):
     res = _cli("index", "--jobs", "0", str(media("bikes.mp4")), lib=tmp_path / "lib")
     assert res.returncode == 2 and "--jobs" in res.stderr and "1 to 64" in res.stderr
+
+
+def test_a_killed_worker_fails_its_movies_and_the_rerun_resumes(tmp_path, media):
+    films = [str(media("bikes.mp4")), str(media("trailer_bbb.mp4"))]
+    lib = tmp_path / "lib"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CINESEARCH_FAULT": "decode"}   # SIGKILL mid-decode
+    killed = subprocess.run([sys.executable, "-m", "cinesearch.cli", "index", "--json", "--no-progress",
+                             "--jobs", "2", *films, "--library", str(lib)], env=env, capture_output=True,
+                            text=True, timeout=900, cwd=REPO)
+    assert killed.returncode == 2, killed.stderr
+    errors = json.loads(killed.stdout)["errors"]
+    assert errors and all("worker building it stopped" in e["message"] for e in errors)
+    assert len(errors) + len(json.loads(killed.stdout)["movies"]) == len(films)
+    rerun = _cli("index", "--json", "--no-progress", "--jobs", "2", *films, lib=lib)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(json.loads(rerun.stdout)["movies"]) == len(films)
+    check = _cli("check", "--json", lib=lib)
+    assert check.returncode == 0 and json.loads(check.stdout)["errors"] == []
