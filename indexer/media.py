@@ -24,6 +24,24 @@ from cinesearch.indexer.errors import InputError
 
 
 @dataclass(frozen=True)
+class StreamFact:
+    """An audio or subtitle stream as the container describes it (language as tagged, normalised
+    by `languages.language`; None when untagged or "und")."""
+    index: int            # the stream's index in the container
+    kind: str             # audio | subtitle
+    codec: str
+    lang: str | None
+    title: str | None = None
+    default: bool = False
+    forced: bool = False
+    hearing_impaired: bool = False
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "kind": self.kind, "codec": self.codec, "lang": self.lang, "title": self.title,
+                "default": self.default, "forced": self.forced, "hearing_impaired": self.hearing_impaired}
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     path: Path
     container: str
@@ -34,13 +52,18 @@ class MediaInfo:
     duration: float       # seconds, as the container declares it (0.0 when unknown)
     rotation: int         # degrees the stored picture must turn to display upright
     has_audio: bool
+    start_time: float = 0.0                  # the first video frame's time (the timeline's zero)
+    streams: tuple[StreamFact, ...] = ()     # audio and subtitle streams
 
     def as_dict(self) -> dict:
         return {
             "container": self.container, "codec": self.codec, "width": self.width, "height": self.height,
             "fps": round(self.fps, 4), "duration": round(self.duration, 4), "rotation": self.rotation,
-            "has_audio": self.has_audio,
+            "has_audio": self.has_audio, "streams": [st.as_dict() for st in self.streams],
         }
+
+    def of_kind(self, kind: str) -> list[StreamFact]:
+        return [st for st in self.streams if st.kind == kind]
 
 
 @dataclass(frozen=True)
@@ -97,11 +120,13 @@ def probe(path: Path) -> MediaInfo:
         cc = stream.codec_context
         width, height = int(cc.width or 0), int(cc.height or 0)
         rotation = 0
-        # The first decoded frame carries the authoritative rotation and size.
+        start = 0.0
+        # The first decoded frame carries the authoritative rotation, size and start time.
         try:
             for frame in container.decode(stream):
                 width, height = frame.width, frame.height
                 rotation = _frame_rotation(frame)
+                start = float(frame.time or 0.0)
                 break
         except av.FFmpegError as exc:
             raise InputError(str(path), f"cannot decode video ({_reason(exc)})") from exc
@@ -122,8 +147,29 @@ def probe(path: Path) -> MediaInfo:
         return MediaInfo(
             path=path, container=container.format.name, codec=cc.name, width=width, height=height,
             fps=float(rate), duration=max(0.0, duration), rotation=rotation,
-            has_audio=bool(container.streams.audio),
+            has_audio=bool(container.streams.audio), start_time=start, streams=_stream_facts(container),
         )
+
+
+def _stream_facts(container: av.container.InputContainer) -> tuple[StreamFact, ...]:
+    from cinesearch.indexer.languages import language
+
+    out = []
+    for st in container.streams:
+        if st.type not in ("audio", "subtitle"):
+            continue
+        meta = st.metadata or {}
+        flags = int(st.disposition or 0)
+        d = av.stream.Disposition
+        try:
+            codec = st.codec_context.name if st.codec_context is not None else "unknown"
+        except (AttributeError, av.FFmpegError):
+            codec = "unknown"
+        out.append(StreamFact(index=st.index, kind=st.type, codec=codec or "unknown", lang=language(meta.get("language")),
+                              title=meta.get("title"),
+                              default=bool(flags & d.default), forced=bool(flags & d.forced),
+                              hearing_impaired=bool(flags & d.hearing_impaired)))
+    return tuple(out)
 
 
 def _frame_rotation(frame) -> int:

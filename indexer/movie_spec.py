@@ -1,4 +1,5 @@
-"""What a movie is on disk: a bare video file, or a folder with a video and an optional movie.json.
+"""What a movie is: its video and the validated fields of movie.json (or of the NFO and side
+files `library_import` found, merged under movie.json).
 
 Validation happens here, before anything touches the library, so a bad field fails fast with a
 message that names the file and the field.
@@ -54,61 +55,22 @@ class MovieSpec:
     descriptions: list[Path] = field(default_factory=list)   # audio-description tracks (.srt/.vtt)
     script: Path | None = None
     cast: list[CastMember] = field(default_factory=list)
+    nfo: Path | None = None                                    # read into `meta` (movie.json wins)
+    artwork: dict[str, Path] = field(default_factory=dict)     # poster, fanart: shown by the web page
+    notes: list[str] = field(default_factory=list)             # what was skipped, and why (one line each)
+    found_subtitles: bool = False     # the subtitles were found beside the video (not named by movie.json)
+    strict: bool = False              # a side file that cannot be used fails the movie instead of a skip
 
     def side_files(self) -> list[Path]:
         """Every file besides the video whose content defines the movie (for the fingerprint)."""
-        files = [p for p in (self.meta_file, self.script) if p is not None]
-        files += self.subtitles + self.descriptions
+        files = [p for p in (self.meta_file, self.script, self.nfo) if p is not None]
+        files += self.subtitles + self.descriptions + [self.artwork[k] for k in sorted(self.artwork)]
         files += [c.portrait for c in self.cast if c.portrait is not None]
         return files
 
 
 def is_video_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in VIDEO_EXTENSIONS
-
-
-def discover(paths: list[str | Path]) -> list[MovieSpec | InputError]:
-    """Resolve command-line paths to movies. Errors are returned in place, not raised, so one bad
-    movie does not stop the others."""
-    found: list[MovieSpec | InputError] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            found.append(InputError(str(raw), "no such file or directory"))
-        elif path.is_file():
-            found.append(_try(lambda p=path: load_video_file(p)))
-        elif (path / "movie.json").exists() or _single_video_folder(path):
-            found.append(_try(lambda p=path: load_folder(p)))
-        else:
-            found.extend(_discover_collection(path))
-    return found
-
-
-def _try(fn) -> MovieSpec | InputError:
-    try:
-        return fn()
-    except InputError as exc:
-        return exc
-
-
-def _single_video_folder(path: Path) -> bool:
-    entries = [p for p in path.iterdir() if not p.name.startswith(".")]
-    videos = [p for p in entries if is_video_file(p)]
-    return len(videos) == 1 and not any(p.is_dir() for p in entries)
-
-
-def _discover_collection(folder: Path) -> list[MovieSpec | InputError]:
-    out: list[MovieSpec | InputError] = []
-    for child in sorted(folder.iterdir()):
-        if child.name.startswith("."):
-            continue
-        if child.is_dir() and ((child / "movie.json").exists() or any(is_video_file(p) for p in child.iterdir())):
-            out.append(_try(lambda c=child: load_folder(c)))
-        elif is_video_file(child):
-            out.append(_try(lambda c=child: load_video_file(c)))
-    if not out:
-        out.append(InputError(str(folder), "no video files or movie folders found"))
-    return out
 
 
 def load_video_file(path: Path) -> MovieSpec:
@@ -120,26 +82,34 @@ def load_video_file(path: Path) -> MovieSpec:
 
 
 def load_folder(folder: Path) -> MovieSpec:
+    """A folder with a movie.json (or one video): movie.json's fields only (no NFO, no side files;
+    `library_import.load_found` adds those)."""
     folder = folder.resolve()
     meta_file = folder / "movie.json"
-    meta: dict[str, Any] = {}
-    if meta_file.exists():
-        try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(str(meta_file), f"cannot read: {exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{meta_file}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from exc
-        except RecursionError:
-            raise InputError(str(meta_file), "invalid JSON: nested too deeply") from None
-        if not isinstance(meta, dict):
-            raise InputError(str(meta_file), "must hold a JSON object")
-    else:
-        meta_file = None
-    return _validate(folder, meta_file, meta)
+    if not meta_file.exists():
+        return validate(folder, None, {})
+    return validate(folder, meta_file, read_movie_json(meta_file))
 
 
-def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> MovieSpec:
+def read_movie_json(meta_file: Path) -> dict[str, Any]:
+    """movie.json as a dict; InputError naming the file (and line) when it is not a JSON object."""
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(meta_file), f"cannot read: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{meta_file}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise InputError(str(meta_file), "invalid JSON: nested too deeply") from None
+    if not isinstance(meta, dict):
+        raise InputError(str(meta_file), "must hold a JSON object")
+    return meta
+
+
+def validate(folder: Path, meta_file: Path | None, meta: dict[str, Any], video: Path | None = None,
+             default_id: str | None = None) -> MovieSpec:
+    """A MovieSpec from movie.json fields. `video` is the film when discovery already knows it
+    (the field "video" still wins); `default_id` the id when none is given (else the folder's)."""
     where = str(meta_file or folder)
     v = _Validator(where, folder)
 
@@ -167,6 +137,8 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
 
     if "video" in meta:
         video = v.file(v.opt_str(meta, "video"), "video")
+    elif video is not None:
+        pass
     else:
         videos = sorted(p for p in folder.iterdir() if is_video_file(p))
         if not videos:
@@ -213,7 +185,7 @@ def _validate(folder: Path, meta_file: Path | None, meta: dict[str, Any]) -> Mov
             cast.append(CastMember(character=character.strip(), actor=actor, portrait=portrait_path))
 
     return MovieSpec(
-        id=movie_id or slugify(folder.name), video=video, folder=folder, meta_file=meta_file, meta=meta,
+        id=movie_id or default_id or slugify(folder.name), video=video, folder=folder, meta_file=meta_file, meta=meta,
         title=title, year=year, subtitles=subtitles, descriptions=descriptions, script=script, cast=cast,
     )
 

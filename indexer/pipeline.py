@@ -32,7 +32,8 @@ from cinesearch.indexer.layers.base import digest
 from cinesearch.indexer.media import MediaInfo, probe
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import PROFILES, Profile
-from cinesearch.indexer.subtitles import parse_subtitles
+from cinesearch.indexer.languages import DEFAULT_PREFERENCE
+from cinesearch.indexer.subtitle_sources import movie_cues
 from cinesearch.models.device import configure_cpu_threads
 from cinesearch.models.faces import cnn_usable
 from cinesearch.models.registry import notice_once
@@ -52,11 +53,12 @@ class Outcome:
     source: str = ""
     stages: dict[str, str] = field(default_factory=dict)   # layer -> ran | reused | resumed | skipped | off
     timings: dict[str, float] = field(default_factory=dict)  # layer -> wall seconds
+    skipped: list[str] = field(default_factory=list)        # side files and streams not used, one line each
 
     def as_dict(self) -> dict:
         return {"id": self.movie_id, "status": self.status, "shots": self.shots, "scenes": self.scenes,
                 "duration": round(self.duration, 3), "seconds": round(self.seconds, 3), "source": self.source,
-                "stages": self.stages}
+                "stages": self.stages, "skipped": self.skipped}
 
     def summary(self) -> str:
         """One line for people: what happened, how fast, and each layer's stage."""
@@ -64,8 +66,9 @@ class Outcome:
         extra = "" if self.status == "unchanged" else \
             f" ({self.duration:.1f} s of video in {self.seconds:.1f} s, {speed:.1f}x real time)"
         stages = ", ".join(f"{k} {v}" for k, v in self.stages.items())
-        return f"{self.status} {self.movie_id}: {self.shots} shots, {self.scenes} scenes{extra}" + \
+        line = f"{self.status} {self.movie_id}: {self.shots} shots, {self.scenes} scenes{extra}" + \
             (f" [{stages}]" if stages else "")
+        return "\n".join([line, *(f"  skipped: {s}" for s in self.skipped)])
 
 
 @dataclass
@@ -86,8 +89,9 @@ def portrait_file(index: int, suffix: str) -> str:
 
 class Indexer:
     def __init__(self, store: Store, profile: str | Profile = "fast", progress: bool = True,
-                 layers: Registry | None = None):
+                 layers: Registry | None = None, languages: tuple[str, ...] = DEFAULT_PREFERENCE):
         self.store = store
+        self.languages = languages
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.progress = progress
         self.layers = layers or DEFAULT
@@ -122,13 +126,11 @@ class Indexer:
         source = str(spec.video)
         video_hash = self.store.cached_hash(source, stat.st_size, stat.st_mtime_ns) or file_hash(spec.video)
         existing = self.store.get_movie(spec.id)
+        info = info or probe(spec.video)
         # Unreadable side files fail here, before any work and before the library is touched.
-        cues = [TextSegment("subtitle", p.name, c.start, c.end, c.text) for p in spec.subtitles
-                for c in parse_subtitles(p)]
-        cues += [TextSegment("description", p.name, c.start, c.end, c.text) for p in spec.descriptions
-                 for c in parse_subtitles(p)]
+        cues, skipped = movie_cues(spec, info, self.languages)
         staging = self.store.staging_dir(spec.id)
-        run = MovieRun(spec=spec, info=info or probe(spec.video), profile=self.profile, store=self.store,
+        run = MovieRun(spec=spec, info=info, profile=self.profile, store=self.store, languages=self.languages,
                        staging=staging, checkpoint=Checkpoint(staging),
                        video_hash=video_hash, existing=existing, cues=cues, script=_read_script(spec), cnn=self._cnn,
                        progress=self.progress, foreign_kinds=self.layers.text_kinds(but="text"))
@@ -137,7 +139,8 @@ class Indexer:
         if existing is not None:
             if existing.fingerprint == fingerprint:
                 return Built(None, staging, Outcome(spec.id, "unchanged", existing.n_shots, existing.n_scenes,
-                                                    existing.duration, time.perf_counter() - t0, existing.source))
+                                                    existing.duration, time.perf_counter() - t0, existing.source,
+                                                    skipped=skipped))
             if existing.source != source and existing.content_hash != video_hash:
                 raise InputError(source, f"movie id {spec.id!r} is already used by {existing.source}; give this "
                                          f"movie its own \"id\" in movie.json, or 'cinesearch remove {spec.id}' first")
@@ -152,6 +155,7 @@ class Indexer:
             self._run_layers(run, timings)
             t = time.perf_counter()
             characters = self._characters(spec, staging / "thumbs")
+            copy_artwork(spec, staging / "thumbs")
             timings["cast"] = time.perf_counter() - t
         except InputError:
             # the movie itself is bad (a truncated video found only while decoding, a portrait that is
@@ -166,7 +170,8 @@ class Indexer:
         movie = Movie(
             id=spec.id, source=source, content_hash=video_hash, fingerprint=fingerprint, profile=self.profile.name,
             duration=shots_out.end_time, n_frames=shots_out.n_frames,
-            media=run.info.as_dict() | {"pipeline": PIPELINE_VERSION}, meta=spec.meta,
+            media=run.info.as_dict() | {"pipeline": PIPELINE_VERSION},
+            meta=spec.meta | {k: artwork_file(k, p.suffix) for k, p in spec.artwork.items()},
             title=spec.title or spec.meta.get("title") or spec.video.stem,
             year=spec.year, layers=dict(fps))
         bundle = MovieBundle(movie=movie, shots=parts.shots, scenes=parts.scenes,
@@ -179,7 +184,7 @@ class Indexer:
         return Built(bundle, staging, Outcome(spec.id, status, len(parts.shots), len(parts.scenes),
                                               shots_out.end_time, time.perf_counter() - t0, source,
                                               {k: stages[k] for k in order if k in stages},
-                                              {k: timings[k] for k in order if k in timings}))
+                                              {k: timings[k] for k in order if k in timings}, skipped))
 
     def commit(self, built: Built) -> Outcome:
         """The one atomic write of a built movie (in the process that holds the writer lock)."""
@@ -264,6 +269,21 @@ class Indexer:
             out.append(Character(member.character, member.actor,
                                  member.portrait.name if member.portrait else None, face))
         return out
+
+
+def copy_artwork(spec: MovieSpec, thumbs: Path) -> None:
+    """The poster and fanart beside the keyframes (`poster.jpg`, ...), so the web page serves the
+    files that were indexed."""
+    for kind, path in spec.artwork.items():
+        try:
+            shutil.copyfile(path, thumbs / artwork_file(kind, path.suffix))
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read the {kind}: {exc.strerror or exc}") from exc
+
+
+def artwork_file(kind: str, suffix: str) -> str:
+    ext = suffix.lower() if suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") else ".img"
+    return f"{kind}{ext}"
 
 
 def _read_script(spec: MovieSpec) -> str | None:

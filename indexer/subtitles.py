@@ -1,8 +1,9 @@
-"""Subtitle files (.srt, .vtt) to timed cues, robust to the mess real files are in: BOMs, UTF-16,
-legacy 8-bit encodings, formatting tags, and broken cues in the middle of an otherwise good file.
+"""Subtitle files (.srt, .vtt, .ass/.ssa) to timed cues, robust to the mess real files are in:
+BOMs, UTF-16, legacy 8-bit encodings, formatting and karaoke tags, drawings, and broken cues in
+the middle of an otherwise good file.
 
-Parsing is done by well-kept libraries (`srt`, `webvtt-py`); this module only decodes bytes,
-picks the parser, cleans the text and keeps the cues that make sense.
+Parsing is done by well-kept libraries (`srt`, `webvtt-py`, `pysubs2`); this module only decodes
+bytes, picks the parser, cleans the text and keeps the cues that make sense.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from cinesearch.indexer.errors import InputError
 
 MAX_BYTES = 20 * 1024 * 1024   # a feature film's subtitles are < 1 MB; anything this big is not one
 _TAG = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")
+_DRAWING = re.compile(r"\{[^}]*\\p[1-9][^}]*\}.*?(\{[^}]*\\p0[^}]*\}|$)", re.DOTALL)   # {\p1}m 0 0 l ...{\p0}
+SUBTITLE_EXTENSIONS = frozenset({".srt", ".vtt", ".ass", ".ssa"})
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -52,6 +55,14 @@ def clean(text: str) -> str:
     return " ".join(_TAG.sub("", text).split())
 
 
+def ass_text(text: str) -> str:
+    """One ASS/SSA dialogue text as plain words: drawings dropped, override blocks ({\\i1},
+    karaoke {\\k20}) stripped, \\N and \\h made spaces."""
+    text = _DRAWING.sub("", text)
+    text = re.sub(r"\{[^}]{0,500}\}", "", text)
+    return clean(text.replace("\\N", " ").replace("\\n", " ").replace("\\h", " "))
+
+
 def parse_subtitles(path: Path) -> list[Cue]:
     """Timed cues, sorted by start. Raises InputError naming the file when nothing usable is in it."""
     where = str(path)
@@ -63,12 +74,27 @@ def parse_subtitles(path: Path) -> list[Cue]:
     except OSError as exc:
         raise InputError(where, f"cannot read: {exc.strerror or exc}") from exc
     text = decode_text(data, where).replace("\r\n", "\n").replace("\r", "\n")
-    is_vtt = text.lstrip("\ufeff \n").startswith("WEBVTT")
-    cues = _parse_vtt(text, where) if is_vtt else _parse_srt(text)
+    head = text.lstrip("\ufeff \n")
+    if head.startswith("WEBVTT"):
+        cues = _parse_vtt(text, where)
+    elif path.suffix.lower() in (".ass", ".ssa") or head.startswith("[Script Info]"):
+        cues = _parse_ass(text, where)
+    else:
+        cues = _parse_srt(text)
     cues = sorted((c for c in cues if c.text and c.end > c.start >= 0), key=lambda c: (c.start, c.end))
     if not cues:
-        raise InputError(where, "no subtitle cues could be read (expected SubRip .srt or WebVTT .vtt)")
+        raise InputError(where, "no subtitle cues could be read (expected SubRip .srt, WebVTT .vtt or ASS/SSA)")
     return cues
+
+
+def _parse_ass(text: str, where: str) -> list[Cue]:
+    import pysubs2
+
+    try:
+        subs = pysubs2.SSAFile.from_string(text, format_="ass" if "[V4+ Styles]" in text else None)
+    except (pysubs2.Pysubs2Error, ValueError, KeyError) as exc:
+        raise InputError(where, f"malformed ASS/SSA: {exc}") from exc
+    return [Cue(ev.start / 1000, ev.end / 1000, ass_text(ev.text)) for ev in subs.events if not ev.is_comment]
 
 
 def _parse_srt(text: str) -> list[Cue]:

@@ -87,11 +87,19 @@ def align_untimed(units: Sequence[TextSegment], scenes: Sequence[Scene], context
 
 def embed_texts(texts: Sequence[TextSegment], embed: Callable[[Sequence[str]], np.ndarray] | None,
                 known: dict[str, np.ndarray]) -> None:
-    """Give each text its vector, reusing those already computed for the same words."""
+    """Give each text its vector, reusing those already computed for the same words. Text known
+    to be in another language than English gets none: the packaged embedder is English-only, and
+    no multilingual one ships (its words are still found by keyword search)."""
     if embed is None:
         return
-    todo = sorted({t.text for t in texts if t.text not in known})
+    english = [t for t in texts if embeddable(t)]
+    todo = sorted({t.text for t in english if t.text not in known})
     if todo:
         known.update(zip(todo, embed(todo), strict=True))
-    for t in texts:
+    for t in english:
         t.vector = known[t.text]
+
+
+def embeddable(t: TextSegment) -> bool:
+    """English or of unknown language (the library's own, most often)."""
+    return t.extra.get("lang") in (None, "en")

@@ -16,6 +16,7 @@ from typing import Any
 from cinesearch import settings
 from cinesearch.indexer.errors import InputError
 from cinesearch.indexer.media import MediaInfo
+from cinesearch.indexer.languages import DEFAULT_PREFERENCE
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.pipeline import Built, Indexer
 from cinesearch.models.device import compute_threads
@@ -23,12 +24,12 @@ from cinesearch.models.device import compute_threads
 _indexer: Indexer | None = None   # one per worker process
 
 
-def _start(root: Path, options: dict[str, Any], profile: str, threads: int) -> None:
+def _start(root: Path, options: dict[str, Any], profile: str, threads: int, languages: tuple[str, ...]) -> None:
     from cinesearch.search.store import open_store
 
     global _indexer
     settings.export("CINESEARCH_THREADS", str(threads))
-    _indexer = Indexer(open_store(root, **options), profile, progress=False)
+    _indexer = Indexer(open_store(root, **options), profile, progress=False, languages=languages)
 
 
 def _build(spec: MovieSpec, info: MediaInfo) -> Built:
@@ -37,7 +38,8 @@ def _build(spec: MovieSpec, info: MediaInfo) -> Built:
 
 
 def build_in_workers(specs: Sequence[tuple[MovieSpec, MediaInfo]], jobs: int, root: Path,
-                     options: dict[str, Any], profile: str) -> Iterator[tuple[MovieSpec, Built | InputError]]:
+                     options: dict[str, Any], profile: str, languages: tuple[str, ...] = DEFAULT_PREFERENCE
+                     ) -> Iterator[tuple[MovieSpec, Built | InputError]]:
     """Each movie built in one of `jobs` worker processes, yielded as it is done (a bad movie as
     its InputError, so the others go on). A worker that dies (killed, out of memory) fails the
     movies not yet built with the pool's error; what was staged stays there, to be resumed."""
@@ -45,7 +47,7 @@ def build_in_workers(specs: Sequence[tuple[MovieSpec, MediaInfo]], jobs: int, ro
     # spawn, not fork: the caller has threads (and maybe loaded libraries) a fork would copy half-made
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
-                             initargs=(root, options, profile, threads)) as pool:
+                             initargs=(root, options, profile, threads, languages)) as pool:
         # longest first: a long film started last would finish alone, long after the others
         ordered = sorted(specs, key=lambda item: -item[1].duration)
         futures = {pool.submit(_build, spec, info): spec for spec, info in ordered}

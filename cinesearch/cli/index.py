@@ -26,6 +26,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                    help="movies built at once, each in its own process with its share of the cores (default 1)")
+    p.add_argument("--languages", type=_languages, default=None, metavar="LANGS",
+                   help="preferred languages, in order, for subtitles and the audio stream, such as en,fr "
+                        "(default: English, then any)")
+    p.add_argument("--extras", action="store_true",
+                   help="also index trailers and other extras as movies of their own (linked to their film)")
+    p.add_argument("--strict", action="store_true",
+                   help="a side file that cannot be used (a bad NFO, actor photo or subtitle stream) fails its "
+                        "movie instead of being skipped")
     p.set_defaults(func=cmd_index)
 
 
@@ -39,19 +47,31 @@ def _jobs(text: str) -> int:
     return n
 
 
+def _languages(text: str) -> tuple[str, ...]:
+    from cinesearch.indexer.languages import parse_preference
+
+    try:
+        return parse_preference(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cinesearch.indexer.errors import InputError
+    from cinesearch.indexer.library_import import discover
     from cinesearch.indexer.media import probe
-    from cinesearch.indexer.movie_spec import discover
     from cinesearch.indexer.pipeline import Indexer
     from cinesearch.indexer.workers import build_in_workers
 
     errors: list[InputError] = []
     specs: list[tuple[MovieSpec, MediaInfo]] = []
     seen: dict[str, Path] = {}
-    for item in discover(args.paths):
+    from cinesearch.indexer.languages import DEFAULT_PREFERENCE
+
+    languages = args.languages or DEFAULT_PREFERENCE
+    for item in discover(args.paths, extras=args.extras, strict=args.strict):
         if isinstance(item, InputError):
             errors.append(item)
         elif item.id in seen:
@@ -73,10 +93,11 @@ def cmd_index(args: argparse.Namespace) -> int:
         try:
             with store.writer():
                 store.collect_garbage()
-                indexer = Indexer(store, args.profile, progress=not args.no_progress and args.jobs == 1)
+                indexer = Indexer(store, args.profile, progress=not args.no_progress and args.jobs == 1,
+                                  languages=languages)
                 if args.jobs > 1 and len(specs) > 1:
                     built = build_in_workers(specs, min(args.jobs, len(specs)), store.root, store_options(args),
-                                             args.profile)
+                                             args.profile, languages)
                 else:
                     built = ((spec, _built_here(indexer, spec, info)) for spec, info in specs)
                 for _spec, result in built:

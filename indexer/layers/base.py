@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from cinesearch.indexer.checkpoint import Checkpoint
 from cinesearch.indexer.media import MediaInfo
+from cinesearch.indexer.languages import DEFAULT_PREFERENCE
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import Profile
 from cinesearch.models.registry import ModelUnavailable, resolve
@@ -62,6 +63,7 @@ class MovieRun:
     script: str | None
     cnn: bool                               # dlib's CNN face detector
     progress: bool = True
+    languages: tuple[str, ...] = DEFAULT_PREFERENCE          # the user's preferred languages (--languages)
     foreign_kinds: frozenset[str] = frozenset()   # text kinds other layers than the text layer contribute
     fingerprints: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)     # layer name -> its output

@@ -39,7 +39,7 @@ class TextLayer(Layer):
         fps = run.fingerprints
         side = sorted(f"{f.name}:{file_hash(f)}" for f in run.spec.side_files())
         return (fps["shots"], fps["vision"], fps["clip"], fps["speech"], fps["faces"], available("minilm"),
-                available("wordsegment"), available("wordnet"), *side)
+                available("wordsegment"), available("wordnet"), run.languages, *side)
 
     def warm(self, run: MovieRun) -> None:
         models.text_embedder()   # 5 s cold (torch and sentence-transformers); the rest is quick
@@ -81,10 +81,11 @@ class TextLayer(Layer):
         spec = run.spec
         units = [TextSegment("script", spec.script.name, None, None, u) for u in script_units(run.script or "")] \
             if spec.script else []
-        units += [TextSegment("synopsis", "movie.json", None, None, u)
+        about = "movie.json" if spec.meta_file is not None else spec.nfo.name if spec.nfo else "movie.json"
+        units += [TextSegment("synopsis", about, None, None, u)
                   for u in synopsis_units(spec.meta.get("synopsis"))]
         units = align_untimed(units, scenes, scene_texts(texts, scenes, len(shots)), embed)
-        plot = [TextSegment("plot", "movie.json", None, None, s) for s in split_sentences(spec.meta.get("plot") or "")]
+        plot = [TextSegment("plot", about, None, None, s) for s in split_sentences(spec.meta.get("plot") or "")]
         texts += units + plot
         known = {t.text: t.vector for t in run.old_texts if t.vector is not None and t.vector.shape == (384,)}
         embed_texts(texts, embed, known)

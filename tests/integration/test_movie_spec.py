@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from cinesearch.indexer.errors import InputError
-from cinesearch.indexer.movie_spec import discover, load_folder, slugify
+from cinesearch.indexer.library_import import discover
+from cinesearch.indexer.movie_spec import load_folder, slugify
 
 
 @pytest.mark.parametrize("name,slug", [("cityCC0", "citycc0"), ("trailer_bbb", "trailer-bbb"),
