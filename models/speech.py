@@ -8,9 +8,10 @@ from the word times (`sentence_segments`), which is the granularity search wants
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,14 +77,34 @@ class Transcriber:
         self._model = WhisperModel(str(folder), device=device, compute_type=compute_type, cpu_threads=threads)
         self._batched = BatchedInferencePipeline(model=self._model)
 
-    def __call__(self, media: Path) -> list[SpeechSegment]:
-        """The movie's speech, chunk by chunk (`audio_chunks`): a 2-hour film's audio as one array
-        is half a GiB of float32 before the VAD and the features copy it."""
+    def detect(self, audio: np.ndarray) -> tuple[str, float, list[tuple[str, float]]]:
+        return self._model.detect_language(audio=audio)
+
+    def __call__(self, media: Path, stream: int | None = None, language: str | None = None,
+                 keep: Callable[[list[tuple[float, float]]], list[tuple[float, float]]] | None = None
+                 ) -> list[SpeechSegment]:
+        """The speech of audio stream `stream` (container index; None: the first), chunk by chunk
+        (`audio_chunks`): a 2-hour film's audio as one array is half a GiB of float32 before the
+        VAD and the features copy it.
+
+        `keep`, when given, is shown the voiced regions of each chunk (movie seconds) and returns
+        those to transcribe (the ones no subtitle covers): only they are decoded by Whisper."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
         out: list[SpeechSegment] = []
-        for offset, audio in audio_chunks(media):
+        lang = "en" if self.english_only else language
+        for offset, audio in audio_chunks(media, stream=stream):
+            options: dict[str, Any] = {"vad_filter": True}
+            if keep is not None:
+                voiced = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160))
+                regions = keep([(offset + v["start"] / RATE, offset + v["end"] / RATE) for v in voiced])
+                if not regions:
+                    continue
+                options = {"vad_filter": False,
+                           "clip_timestamps": [{"start": a - offset, "end": b - offset} for a, b in regions]}
             segments, _info = self._batched.transcribe(
-                audio, beam_size=self.beam_size, vad_filter=True, word_timestamps=True,
-                language="en" if self.english_only else None, batch_size=self.batch_size)
+                audio, beam_size=self.beam_size, word_timestamps=True, language=lang, batch_size=self.batch_size,
+                **options)
             for s in segments:
                 words = [Word(w.word.strip(), offset + float(w.start), offset + float(w.end))
                          for w in (s.words or []) if w.word.strip()]
@@ -99,10 +120,12 @@ CHUNK_SECONDS = 600  # audio transcribed at once (38 MB of float32)
 SEARCH_SECONDS = 20  # how far around a chunk's end the quietest moment is looked for
 
 
-def audio_pieces(media: Path, rate: int = RATE) -> Iterator[np.ndarray]:
-    """The first audio stream as mono float32 at `rate`, piece by piece, decoded and resampled as
-    faster-whisper's decode_audio does (s16 mono through libswresample, frames grouped by 500k
-    samples), so a short film gives the very samples it gave; undecodable frames are skipped."""
+def audio_pieces(media: Path, rate: int = RATE, stream: int | None = None,
+                 limit: float | None = None) -> Iterator[np.ndarray]:
+    """Audio stream `stream` (container index; None: the first) as mono float32 at `rate`, piece
+    by piece, decoded and resampled as faster-whisper's decode_audio does (s16 mono through
+    libswresample, frames grouped by 500k samples), so a short film gives the very samples it
+    gave; undecodable frames are skipped. `limit`: stop after about that many seconds."""
     import av
 
     resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=rate)
@@ -113,8 +136,12 @@ def audio_pieces(media: Path, rate: int = RATE) -> Iterator[np.ndarray]:
             yield piece.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
 
     with av.open(str(media), mode="r", metadata_errors="ignore") as container:
-        frames = container.decode(audio=0)
+        chosen = next((s for s in container.streams.audio if s.index == stream), None) if stream is not None else None
+        frames = container.decode(chosen) if chosen is not None else container.decode(audio=0)
+        seen = 0
         while True:
+            if limit is not None and seen >= limit * rate:
+                break
             try:
                 frame = next(frames)
             except StopIteration:
@@ -122,6 +149,7 @@ def audio_pieces(media: Path, rate: int = RATE) -> Iterator[np.ndarray]:
             except av.error.InvalidDataError:
                 continue
             frame.pts = None
+            seen += int(frame.samples * rate / (frame.sample_rate or rate))
             fifo.write(frame)
             if fifo.samples >= 500_000:
                 yield from out(fifo.read())
@@ -141,13 +169,13 @@ def quiet_cut(audio: np.ndarray, target: int, search: int, window: int) -> int:
 
 
 def audio_chunks(media: Path, seconds: float = CHUNK_SECONDS, search: float = SEARCH_SECONDS,
-                 rate: int = RATE) -> Iterator[tuple[float, np.ndarray]]:
+                 rate: int = RATE, stream: int | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """(offset in seconds, samples) chunks of about `seconds`, each ended at a quiet moment, so
     memory stays bounded for any length of film. A film shorter than one chunk is one chunk."""
     size, reach, window = int(seconds * rate), int(search * rate), rate // 2
     pieces: list[np.ndarray] = []
     held = offset = 0
-    for piece in audio_pieces(media, rate):
+    for piece in audio_pieces(media, rate, stream):
         pieces.append(piece)
         held += len(piece)
         if held >= size + reach + window:
@@ -158,6 +186,24 @@ def audio_chunks(media: Path, seconds: float = CHUNK_SECONDS, search: float = SE
             pieces, held = [audio[cut:]], len(audio) - cut
     if held:
         yield offset / rate, np.concatenate(pieces)
+
+
+def detect_language(model: Transcriber, media: Path, stream: int | None = None, seconds: float = 120.0
+                    ) -> tuple[str | None, float]:
+    """The spoken language of the first voiced half minute within `seconds` of audio (Whisper's
+    language token on a multilingual model), with its probability; (None, 0) when nothing is said."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    pieces = list(audio_pieces(media, stream=stream, limit=seconds))
+    if not pieces:
+        return None, 0.0
+    audio = np.concatenate(pieces)
+    voiced = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=160))
+    if not voiced:
+        return None, 0.0
+    speech = np.concatenate([audio[v["start"]:v["end"]] for v in voiced])[: 30 * RATE]
+    lang, prob, _ = model.detect(speech)
+    return lang, float(prob)
 
 
 def load_transcriber(name: str, beam_size: int) -> Transcriber:

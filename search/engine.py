@@ -463,6 +463,11 @@ def _thumbnail(shot: Shot) -> str | None:
 
 def _why(modality: str, t: TextSegment, score: float) -> dict[str, Any]:
     d: dict[str, Any] = {"modality": modality, "kind": t.kind, "text": t.text[:300], "score": round(score, 4)}
+    if t.kind in ("subtitle", "transcript", "description"):
+        d["source"] = t.source
+    for key in ("lang", "forced", "sdh"):
+        if t.extra.get(key):
+            d[key] = t.extra[key]
     if t.start is not None:
         d["start"], d["end"] = round(t.start, 3), round(t.end if t.end is not None else t.start, 3)
     return d
