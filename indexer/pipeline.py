@@ -106,10 +106,10 @@ class Indexer:
         return run.fingerprints
 
     def movie_fingerprint(self, fps: dict[str, str]) -> str:
-        """The layers nothing else reads cover the whole movie (the text layer reads all the
-        built-in ones, so then the movie's fingerprint is the text layer's)."""
-        sinks = [fps[layer.name] for layer in self.layers.sinks()]
-        return sinks[0] if len(sinks) == 1 else digest("movie", *sinks)
+        """Every layer's fingerprint: a layer whose output a later layer only attaches, without
+        computing from it (CLIP vectors on the text layer's shots), changes the movie without
+        changing that later layer, so a new CLIP model adds only the CLIP layer."""
+        return digest("movie", *(fps[layer.name] for layer in self.layers.ordered()))
 
     # -- public --------------------------------------------------------------------------------
     def index(self, spec: MovieSpec, info: MediaInfo | None = None) -> Outcome:

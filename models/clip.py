@@ -23,9 +23,8 @@ from cinesearch.models.device import torch_device
 from cinesearch.models.registry import ModelUnavailable
 
 DEFAULT_ARCH = "ViT-B-32"
-HOW_TO = ("set CINESEARCH_CLIP_WEIGHTS=/path/to/weights.safetensors (open_clip format; architecture from "
-          f"CINESEARCH_CLIP_MODEL, default {DEFAULT_ARCH}), or when online CINESEARCH_CLIP_PRETRAINED=<open_clip tag> "
-          "such as laion2b_s34b_b79k")
+HOW_TO = ("online: run 'cinesearch models pull clip'; or set CINESEARCH_CLIP_WEIGHTS=/path/to/weights.safetensors "
+          f"(open_clip format; architecture from CINESEARCH_CLIP_MODEL, default {DEFAULT_ARCH})")
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,12 @@ def clip_choice() -> ClipChoice | None:
     arch = env.clip_model or (env.clip_config.stem if env.clip_config else None) or DEFAULT_ARCH
     tag = env.clip_pretrained if env.clip_pretrained and not env.hub_offline else None
     if env.clip_weights is None and tag is None:
-        return None
+        from cinesearch.models.clip_pull import pulled
+
+        got = pulled()    # `cinesearch models pull clip` left weights in the cache
+        if got is None:
+            return None
+        return ClipChoice(env.clip_model or got.arch, env.clip_config, got.weights, None)
     return ClipChoice(arch, env.clip_config, env.clip_weights, None if env.clip_weights else tag)
 
 

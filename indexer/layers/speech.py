@@ -35,8 +35,9 @@ class SpeechLayer(Layer):
         return None if available(run.profile.speech_model) else "off"
 
     def when_off(self, run: MovieRun) -> list[TextSegment]:
-        model = run.profile.speech_model   # says once which speech model is missing and how to supply it
-        optional(model, lambda: resolve(model))
+        if self.off(run) == "off":   # says once which speech model is missing and how to supply it
+            model = run.profile.speech_model
+            optional(f"{model}:weights", lambda: resolve(model))
         return []
 
     def skip(self, run: MovieRun) -> str | None:

@@ -38,7 +38,8 @@ class TextLayer(Layer):
     def inputs(self, run: MovieRun) -> tuple[object, ...]:
         fps = run.fingerprints
         side = sorted(f"{f.name}:{file_hash(f)}" for f in run.spec.side_files())
-        return (fps["shots"], fps["vision"], fps["clip"], fps["speech"], fps["faces"], available("minilm"),
+        # not CLIP's: its vectors are only attached to the shots (`with_vectors`, also on reuse)
+        return (fps["shots"], fps["vision"], fps["speech"], fps["faces"], available("minilm"),
                 available("wordsegment"), available("wordnet"), run.languages, *side)
 
     def warm(self, run: MovieRun) -> None:
