@@ -68,3 +68,32 @@ def rank(lang: str | None, preference: Sequence[str]) -> int:
     if lang is not None and lang in preference:
         return preference.index(lang)
     return len(preference) + (0 if lang is None else 1)
+
+
+# the commonest function words of each language, in no other of these lists (guess_language)
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the and is are was were you your what with this that have not they will would there from".split()),
+    "fr": frozenset("le la les est et une des du vous nous pas que qui dans pour avec sont mais je tu".split()),
+    "de": frozenset("der die das und ist nicht ich sie wir ein eine mit auf dem den zu sind aber".split()),
+    "es": frozenset("el los las es y una del que por con para pero yo tu usted nosotros muy".split()),
+    "it": frozenset("il lo gli della che non sono per una con questo ma io tu voi noi molto".split()),
+    "pt": frozenset("os uma que não com para mas eu você nós muito está são isso".split()),
+    "nl": frozenset("de het een en niet ik je jij wij zijn met op dat voor maar".split()),
+}
+
+
+def guess_language(texts: Sequence[str], min_hits: int = 2) -> str | None:
+    """The language of untagged subtitle text, from its commonest function words: the language
+    with the most hits when it has at least `min_hits` and twice the next one's; else None
+    (unknown: treated as the library's own language)."""
+    import re
+
+    counts = dict.fromkeys(_STOPWORDS, 0)
+    for text in texts:
+        for word in re.findall(r"[^\W\d_]+", text.lower()):
+            for lang, words in _STOPWORDS.items():
+                if word in words:
+                    counts[lang] += 1
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    (best, hits), (_, second) = ranked[0], ranked[1]
+    return best if hits >= min_hits and hits >= 2 * second else None

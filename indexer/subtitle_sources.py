@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cinesearch.indexer.errors import InputError
-from cinesearch.indexer.languages import language, wanted
+from cinesearch.indexer.languages import guess_language, language, wanted
 from cinesearch.indexer.media import MediaInfo
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.subtitles import SUBTITLE_EXTENSIONS, Cue, ass_text, clean, parse_subtitles
@@ -151,6 +151,15 @@ def read_embedded(video: Path, tracks: Sequence[SubtitleTrack], start_time: floa
     return cues, notes
 
 
+def _segments(track: SubtitleTrack, cues: list[Cue]) -> list[TextSegment]:
+    """A track's cues as texts; an untagged track's language is guessed from its words (so a
+    French file named without a language is not embedded as English)."""
+    extra = track.extra()
+    if track.lang is None and (guess := guess_language([c.text for c in cues])) is not None:
+        extra = {"lang": guess, "lang_from": "guessed", **extra}
+    return [TextSegment("subtitle", track.label, c.start, c.end, c.text, extra=dict(extra)) for c in cues]
+
+
 def _text_of(sub: object) -> str:
     """A decoded subtitle as plain text: ASS dialogue (what FFmpeg turns every text codec into) or
     plain text."""
@@ -186,15 +195,14 @@ def movie_cues(spec: MovieSpec, info: MediaInfo, preference: Sequence[str]) -> t
                 raise
             notes.append(f"{exc}; skipped")
             continue
-        cues += [TextSegment("subtitle", t.label, c.start, c.end, c.text, extra=t.extra()) for c in read]
+        cues += _segments(t, read)
     inside = [t for t in tracks if t.stream is not None]
     by_stream, broken = read_embedded(spec.video, inside, info.start_time)
     if spec.strict and broken:
         raise InputError(str(spec.video), broken[0])
     notes += broken
     for t in inside:
-        cues += [TextSegment("subtitle", t.label, c.start, c.end, c.text, extra=t.extra())
-                 for c in by_stream.get(t.stream or 0, [])]
+        cues += _segments(t, by_stream.get(t.stream or 0, []))
     cues += [TextSegment("description", p.name, c.start, c.end, c.text) for p in spec.descriptions
              for c in parse_subtitles(p)]
     return cues, notes

@@ -41,7 +41,7 @@ B_LINES = [  # (start, text, subtitled)
     (16.0, "We will sail to the island before the storm arrives.", True),
 ]
 B_SECONDS = 24.0
-C_LINE = "Riders race along the canal towpath."
+C_LINE = "The riders race along the canal and they wave at the boats."
 C_TAGS = ["cycling"]
 
 

@@ -83,9 +83,20 @@ def face_search():
     return jsonify(answer)
 
 
+def with_artwork(movie: Movie) -> dict[str, Any]:
+    """A movie as JSON, with the URLs of its poster and fanart when it has them."""
+    from flask import url_for
+
+    data = movie.as_dict()
+    for kind in ("poster", "fanart"):
+        if isinstance(movie.meta.get(kind), str):
+            data[kind] = url_for("pages.artwork", movie_id=movie.id, kind=kind)
+    return data
+
+
 @api.get("/movies")
 def movies():
-    return jsonify([m.as_dict() for m in library().store.list_movies()])
+    return jsonify([with_artwork(m) for m in library().store.list_movies()])
 
 
 def movie_or_404(movie_id: str) -> Movie:
@@ -97,7 +108,7 @@ def movie_or_404(movie_id: str) -> Movie:
 
 @api.get("/movies/<movie_id>")
 def movie(movie_id: str):
-    data = movie_or_404(movie_id).as_dict()
+    data = with_artwork(movie_or_404(movie_id))
     data["cast"] = [c.as_dict() for c in library().store.get_characters(movie_id)]
     return jsonify(data)
 

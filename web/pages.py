@@ -156,6 +156,19 @@ def video(movie_id: str):
     return send_file(m.source, conditional=True, max_age=0)
 
 
+ARTWORK = ("poster", "fanart")
+
+
+@pages.get("/artwork/<movie_id>/<kind>")
+def artwork(movie_id: str, kind: str):
+    """The movie's poster or fanart, as copied beside its keyframes at index time."""
+    m = library().store.get_movie(movie_id)
+    name = m.meta.get(kind) if m is not None and kind in ARTWORK else None
+    if m is None or not m.thumbs_dir or not isinstance(name, str) or not re.fullmatch(rf"{kind}\.[a-z]{{2,4}}", name):
+        abort(404)
+    return send_file(_inside(library().root, f"{m.thumbs_dir}/{name}"), conditional=True, max_age=3600)
+
+
 @pages.get("/portrait/<movie_id>/<int:index>")
 def portrait(movie_id: str, index: int):
     m = library().store.get_movie(movie_id)
