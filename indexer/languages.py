@@ -64,9 +64,12 @@ def wanted(lang: str | None, preference: Sequence[str]) -> bool:
 
 
 def rank(lang: str | None, preference: Sequence[str]) -> int:
-    """Lower is better: the position in the preference; unknown and other languages after them."""
+    """Lower is better: the position in the preference; any other language and unknown ones at
+    the place of "*" (all alike), else after every preferred one (unknown first)."""
     if lang is not None and lang in preference:
         return preference.index(lang)
+    if ANY in preference:
+        return preference.index(ANY)
     return len(preference) + (0 if lang is None else 1)
 
 

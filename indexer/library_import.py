@@ -82,8 +82,9 @@ def load_found(found: FoundMovie, strict: bool = False) -> MovieSpec:
             raise InputError(str(where), message)
         notes.append(f"{where}: {message}")
 
-    own_id = slugify(folder.name) if found.own_folder else slugify(found.stem)
-    title, year = title_year(found.video.parent.name if found.own_folder else found.stem)
+    by_folder = found.own_folder and not found.named
+    own_id = slugify(folder.name) if by_folder else slugify(found.stem)
+    title, year = title_year(found.video.parent.name if by_folder else found.stem)
     meta: dict[str, Any] = {"title": title} | ({"year": year} if year else {})
     if found.extra_of is not None:
         parent = slugify(found.extra_of.folder.name) if found.extra_of.own_folder else slugify(found.extra_of.stem)

@@ -52,6 +52,7 @@ class FoundMovie:
     trailers: list[Path] = field(default_factory=list)
     extras: list[Path] = field(default_factory=list)     # every extra linked to it, trailers too
     extra_of: FoundMovie | None = None                   # set on an extra indexed as its own movie
+    named: bool = False                # the video itself was named on the command line: its name is its id
 
     @property
     def stem(self) -> str:
@@ -190,6 +191,7 @@ def single(video: Path) -> FoundMovie:
     main = [p for p in entries if is_video_file(p) and not is_extra_name(p)]
     own = main == [video] or (len(main) == 1 and main[0].name == video.name)
     movie = _found(folder, video, own, entries)
+    movie.named = True
     for extra in (p for p in entries if is_video_file(p) and is_extra_name(p)):
         if extra_base(extra) == video.stem.lower() or own:
             movie.extras.append(extra)

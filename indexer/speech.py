@@ -2,9 +2,10 @@
 times and their language, of the speech no kept subtitle covers.
 
 Which audio stream, which language and which model: the stream comes first by the preferred
-languages, then by the default flag; its language tag is trusted when it has one, else the
-multilingual model detects it from the first voiced half minute; English is transcribed by the
-profile's model (tiny.en in the fast profile), other languages by the multilingual Whisper base."""
+languages, then by the default flag. Its language tag is trusted when it has one; else the
+multilingual model listens to the first speech that is to be transcribed (so a film whose speech
+is all subtitled costs no detection). English is transcribed by the profile's model (tiny.en in
+the fast profile), other languages by the multilingual Whisper base."""
 
 from __future__ import annotations
 
@@ -15,39 +16,62 @@ from cinesearch import models
 from cinesearch.indexer.media import StreamFact
 from cinesearch.indexer.speech_gaps import speech_model, uncovered
 from cinesearch.models.registry import notice_once
+from cinesearch.models.speech import Transcriber, audio_chunks, clip, voiced
 from cinesearch.search.store import TextSegment
 
 MULTILINGUAL = "whisper-base"
 
 
-def spoken_language(video: Path, stream: StreamFact | None, beam_size: int) -> tuple[str | None, str]:
-    """(language, how it is known): the stream's tag, else detection by the multilingual model."""
-    if stream is not None and stream.lang is not None:
-        return stream.lang, "tagged"
-    detector = models.transcriber(MULTILINGUAL, beam_size)
-    if detector is None:
-        notice_once("speech:language", f"{video.name}: the audio's language is untagged and {MULTILINGUAL} is not "
-                                       "installed to detect it; it is taken as English")
-        return None, "assumed"
-    from cinesearch.models.speech import detect_language
+class _Speech:
+    """Picks the model at the first speech to transcribe, detecting the language there if needed."""
 
-    lang, _prob = detect_language(detector, video, stream.index if stream else None)
-    return lang, "detected"
+    def __init__(self, video: Path, model: str, beam_size: int, lang: str | None):
+        self.video, self.model, self.beam_size = video, model, beam_size
+        self.lang, self.how = lang, "tagged" if lang else None
+        self.transcriber: Transcriber | None = None
+        self.decode_lang: str | None = None
+        self.unavailable = False
+
+    def ready(self, audio, offset: float, regions: list[tuple[float, float]] | None) -> Transcriber | None:
+        """The transcriber for this film, chosen at its first speech (`regions`: the speech to be
+        transcribed; None: all the chunk's voiced audio, found here only if detection needs it)."""
+        if self.transcriber is not None or self.unavailable:
+            return self.transcriber
+        if self.how is None:
+            regions = regions if regions is not None else voiced(audio, offset)
+            detector = models.transcriber(MULTILINGUAL, self.beam_size)
+            if detector is None:
+                notice_once("speech:language", f"{self.video.name}: the audio's language is untagged and "
+                                               f"{MULTILINGUAL} is not installed to detect it; it is taken as English")
+                self.how = "assumed"
+            else:
+                self.lang, _prob, _ = detector.detect(clip(audio, offset, regions))
+                self.how = "detected"
+        name, self.decode_lang = speech_model(self.model, self.lang, MULTILINGUAL)
+        self.transcriber = models.transcriber(name, self.beam_size)
+        self.unavailable = self.transcriber is None
+        return self.transcriber
 
 
 def transcribe(video: Path, model: str, beam_size: int, stream: StreamFact | None = None,
                covered: Sequence[tuple[float, float]] = ()) -> list[TextSegment] | None:
     """Timed transcript segments of the speech outside `covered` (the subtitle cues); None when
     no speech model can be had (announced once)."""
-    lang, how = spoken_language(video, stream, beam_size)
-    name, decode_lang = speech_model(model, lang, MULTILINGUAL)
-    transcriber = models.transcriber(name, beam_size)
-    if transcriber is None:
-        return None
-    keep = (lambda voiced: uncovered(voiced, covered)) if covered else None
-    segments = transcriber(video, stream.index if stream else None, decode_lang, keep)
-    extra_lang = decode_lang or ("en" if name.endswith(".en") else None)
+    speech = _Speech(video, model, beam_size, stream.lang if stream else None)
+    out = []
+    for offset, audio in audio_chunks(video, stream=stream.index if stream else None):
+        regions = None
+        if covered:   # the voiced regions no cue covers (with no subtitles, the pipeline's own VAD)
+            regions = uncovered(voiced(audio, offset), covered)
+            if not regions:
+                continue
+        transcriber = speech.ready(audio, offset, regions)
+        if transcriber is None:
+            return None
+        out += transcriber.transcribe(audio, offset, speech.decode_lang, regions)
+    name = speech.transcriber.name if speech.transcriber else model
+    lang = speech.decode_lang or ("en" if name.endswith(".en") else None)
     return [TextSegment("transcript", name, s.start, s.end, s.text,
                         extra={"words": [[w.word, round(w.start, 3), round(w.end, 3)] for w in s.words],
-                               **({"lang": extra_lang, "lang_from": how} if extra_lang else {})})
-            for s in segments]
+                               **({"lang": lang, "lang_from": speech.how} if lang else {})})
+            for s in out]

@@ -142,6 +142,8 @@ def read_embedded(video: Path, tracks: Sequence[SubtitleTrack], start_time: floa
                     text = _text_of(sub)
                     if text and end > start >= 0:
                         cues[i].append(Cue(round(start, 3), round(end, 3), text))
+            except av.error.InvalidDataError:
+                broken[i] = "its packets are not valid text: not UTF-8, or damaged"
             except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
                 broken[i] = f"{type(exc).__name__}: {exc}"
     notes = [f"{video.name}: subtitle stream {i} ({wanted_streams[i].codec}) is unreadable ({why}); skipped"

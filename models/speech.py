@@ -8,7 +8,7 @@ from the word times (`sentence_segments`), which is the granularity search wants
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,39 +80,83 @@ class Transcriber:
     def detect(self, audio: np.ndarray) -> tuple[str, float, list[tuple[str, float]]]:
         return self._model.detect_language(audio=audio)
 
-    def __call__(self, media: Path, stream: int | None = None, language: str | None = None,
-                 keep: Callable[[list[tuple[float, float]]], list[tuple[float, float]]] | None = None
-                 ) -> list[SpeechSegment]:
-        """The speech of audio stream `stream` (container index; None: the first), chunk by chunk
-        (`audio_chunks`): a 2-hour film's audio as one array is half a GiB of float32 before the
-        VAD and the features copy it.
+    def __call__(self, media: Path, stream: int | None = None, language: str | None = None) -> list[SpeechSegment]:
+        """All the speech of audio stream `stream` (container index; None: the first), chunk by
+        chunk (`audio_chunks`): a 2-hour film's audio as one array is half a GiB of float32 before
+        the VAD and the features copy it."""
+        out: list[SpeechSegment] = []
+        for offset, audio in audio_chunks(media, stream=stream):
+            out += self.transcribe(audio, offset, language)
+        return out
 
-        `keep`, when given, is shown the voiced regions of each chunk (movie seconds) and returns
-        those to transcribe (the ones no subtitle covers): only they are decoded by Whisper."""
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
+    def transcribe(self, audio: np.ndarray, offset: float, language: str | None,
+                   regions: list[tuple[float, float]] | None = None) -> list[SpeechSegment]:
+        """The speech of one chunk of audio starting at `offset` seconds: all its voiced parts, or
+        only `regions` (movie seconds). Regions are packed into one array, a little silence
+        between them, and transcribed as the VAD's own output is (merged into 30 s windows), so
+        the cost is that of transcribing just that speech; times are mapped back to the movie."""
+        where = [(0.0, offset, len(audio) / RATE)]
+        if regions is not None:
+            audio, where = pack(audio, offset, regions)
+        segments, _info = self._batched.transcribe(
+            audio, beam_size=self.beam_size, word_timestamps=True, batch_size=self.batch_size, vad_filter=True,
+            language="en" if self.english_only else language)
+
+        def at(t: float) -> float:
+            for packed, movie, length in reversed(where):
+                if t >= packed:
+                    return movie + min(t - packed, length)
+            return where[0][1] + t
 
         out: list[SpeechSegment] = []
-        lang = "en" if self.english_only else language
-        for offset, audio in audio_chunks(media, stream=stream):
-            options: dict[str, Any] = {"vad_filter": True}
-            if keep is not None:
-                voiced = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160))
-                regions = keep([(offset + v["start"] / RATE, offset + v["end"] / RATE) for v in voiced])
-                if not regions:
-                    continue
-                options = {"vad_filter": False,
-                           "clip_timestamps": [{"start": a - offset, "end": b - offset} for a, b in regions]}
-            segments, _info = self._batched.transcribe(
-                audio, beam_size=self.beam_size, word_timestamps=True, language=lang, batch_size=self.batch_size,
-                **options)
-            for s in segments:
-                words = [Word(w.word.strip(), offset + float(w.start), offset + float(w.end))
-                         for w in (s.words or []) if w.word.strip()]
-                if words:
-                    out.extend(sentence_segments(words))
-                elif s.text.strip():
-                    out.append(SpeechSegment(offset + float(s.start), offset + float(s.end), s.text.strip()))
+        for s in segments:
+            if s.compression_ratio > MAX_COMPRESSION:   # "deux, deux, deux, ...": a decoding loop, not speech
+                continue
+            words = [Word(w.word.strip(), at(float(w.start)), at(float(w.end))) for w in (s.words or []) if w.word.strip()]
+            if words:
+                out.extend(sentence_segments(words))
+            elif s.text.strip():
+                out.append(SpeechSegment(at(float(s.start)), at(float(s.end)), s.text.strip()))
         return out
+
+
+# Whisper's own test for a decoding loop (gzip compression ratio of the text); the batched pipeline
+# has no temperature fallback, so such a segment is dropped rather than decoded again
+MAX_COMPRESSION = 2.4
+GAP = 0.5   # seconds of silence between packed regions: the VAD splits there, no word runs across
+
+
+def pack(audio: np.ndarray, offset: float, regions: list[tuple[float, float]]
+         ) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
+    """Only `regions` (movie seconds) of a chunk, joined with GAP of silence between them, and
+    where each lies: (seconds into the packed array, movie seconds, length)."""
+    parts, where, at = [], [], 0.0
+    silence = np.zeros(int(GAP * RATE), np.float32)
+    for a, b in regions:
+        piece = audio[max(0, int((a - offset) * RATE)):max(0, int((b - offset) * RATE))]
+        if not len(piece):
+            continue
+        where.append((at, a, len(piece) / RATE))
+        parts += [piece, silence]
+        at += len(piece) / RATE + GAP
+    return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), where or [(0.0, offset, 0.0)]
+
+
+def voiced(audio: np.ndarray, offset: float = 0.0) -> list[tuple[float, float]]:
+    """The voiced regions of `audio` in seconds from `offset` (Silero VAD, as faster-whisper's
+    batched pipeline runs it: at most 30 s each)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160))
+    return [(offset + v["start"] / RATE, offset + v["end"] / RATE) for v in found]
+
+
+def clip(audio: np.ndarray, offset: float, regions: list[tuple[float, float]], seconds: float = 30.0) -> np.ndarray:
+    """The first `seconds` of the audio in `regions` (movie seconds), joined: what language
+    detection listens to."""
+    parts = [audio[max(0, int((a - offset) * RATE)):max(0, int((b - offset) * RATE))] for a, b in regions]
+    joined = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return joined[: int(seconds * RATE)]
 
 
 RATE = 16_000        # Whisper's sample rate
@@ -186,24 +230,6 @@ def audio_chunks(media: Path, seconds: float = CHUNK_SECONDS, search: float = SE
             pieces, held = [audio[cut:]], len(audio) - cut
     if held:
         yield offset / rate, np.concatenate(pieces)
-
-
-def detect_language(model: Transcriber, media: Path, stream: int | None = None, seconds: float = 120.0
-                    ) -> tuple[str | None, float]:
-    """The spoken language of the first voiced half minute within `seconds` of audio (Whisper's
-    language token on a multilingual model), with its probability; (None, 0) when nothing is said."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    pieces = list(audio_pieces(media, stream=stream, limit=seconds))
-    if not pieces:
-        return None, 0.0
-    audio = np.concatenate(pieces)
-    voiced = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=160))
-    if not voiced:
-        return None, 0.0
-    speech = np.concatenate([audio[v["start"]:v["end"]] for v in voiced])[: 30 * RATE]
-    lang, prob, _ = model.detect(speech)
-    return lang, float(prob)
 
 
 def load_transcriber(name: str, beam_size: int) -> Transcriber:

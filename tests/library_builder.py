@@ -179,3 +179,39 @@ def kodi_library(root: Path) -> Path:
     (root / "Bikes (2005).nfo").write_text(NFO_C, encoding="utf-8")
     (root / "Bikes (2005).srt").write_text(_srt_text([(1.0, 3.0, C_LINE)]), encoding="utf-8")
     return root
+
+
+FR_LINE = "Le train de nuit part pour Marseille à minuit."
+EN_LINE = "The night train leaves for the coast at midnight."
+
+
+def two_voices() -> Path:
+    """Photos with two audio streams: French (default) and English, each one spoken line, tagged
+    fre and eng; and the same film with one untagged French stream (`two_voices_untagged`)."""
+    out = mb.built("library/two-voices.mkv")
+    if out.exists():
+        return out
+    video = mb.shot_movie("two-voices", [("kite.jpg", 0.0, 5.0), ("horses.jpg", 0.0, 5.0)])
+    work = out.parent
+    work.mkdir(parents=True, exist_ok=True)
+    fr, en = work / "fr.wav", work / "en.wav"
+    _run(["espeak-ng", "-v", "fr", "-s", "140", "-w", str(fr), FR_LINE])
+    _run(["espeak-ng", "-s", "150", "-w", str(en), EN_LINE])
+    tmp = work / "two-voices.part.mkv"
+    _run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", str(fr), "-i", str(en), "-filter_complex",
+          "[1:a]adelay=1000:all=1[f];[2:a]adelay=1000:all=1[e]", "-map", "0:v", "-map", "[f]", "-map", "[e]",
+          "-c:v", "copy", "-c:a", "aac", "-b:a", "64k", "-metadata:s:a:0", "language=fre",
+          "-metadata:s:a:1", "language=eng", "-disposition:a:0", "default", "-disposition:a:1", "0",
+          "-t", "10", str(tmp)])
+    tmp.replace(out)
+    untagged = mb.built("library/french-untagged.mp4")
+    _run(["ffmpeg", "-v", "error", "-y", "-i", str(out), "-map", "0:v", "-map", "0:a:0", "-c", "copy",
+          "-metadata:s:a:0", "language=und", str(untagged)])
+    for w in (fr, en):
+        w.unlink(missing_ok=True)
+    return out
+
+
+def french_untagged() -> Path:
+    two_voices()
+    return mb.built("library/french-untagged.mp4")

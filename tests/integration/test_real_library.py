@@ -97,7 +97,7 @@ def test_an_unsubtitled_spoken_line_is_found_through_the_transcript_and_covered_
     top = _top(cli, lib, line)[0]
     assert top["movie_id"] == "harbour-2011" and top["start"] <= start + 1 and top["end"] >= start + 2
     spoken = [w for w in top["why"] if w.get("kind") == "transcript"]
-    assert spoken and spoken[0]["lang"] == "en"
+    assert spoken and spoken[0]["lang"] == "en" and spoken[0]["source"] == "whisper-tiny.en"
     shots = cli("shots", "harbour-2011", "--json", library=lib).json()
     transcript = [t for s in shots for t in s["texts"] if t["kind"] == "transcript"]
     assert transcript and all(t["start"] >= start - 0.5 and t["end"] <= start + 5 for t in transcript), transcript

@@ -141,6 +141,29 @@ def test_keyword_search_follows_every_write_and_removal(tmp_path, new_store):
     assert store.check().ok
 
 
+def test_keyword_search_finds_words_of_other_languages_with_or_without_accents(tmp_path, new_store):
+    """Both analysers (FTS5 unicode61 with diacritics folded; Elasticsearch standard + asciifolding)
+    cut and fold any alphabetic language alike; a text with no vector is still found by its words."""
+    from cinesearch.search.store import TextSegment
+
+    store = new_store(tmp_path / "lib")
+    lines = {"fr": "Le cortège quitte la capitale à l'aube.", "de": "Die Straßenbahn fährt über die Brücke.",
+             "ru": "Поезд уходит в полночь.", "el": "Το πλοίο φεύγει αύριο."}
+    with store.writer():
+        for mid, line in lines.items():
+            bundle = _bundle(mid)
+            bundle.texts = [TextSegment("subtitle", "x.srt", 0.2, 0.9, line, first_shot=0, last_shot=0,
+                                        extra={"lang": mid})]
+            store.put_movie(bundle, _stage(store, bundle))
+
+    def movies(words: list[str]) -> list[str]:
+        return [store.lookup_texts([i])[i][0] for i, _ in store.text_search(words, [], 10)]
+
+    assert movies(["cortège"]) == ["fr"] and movies(["cortege"]) == ["fr"] and movies(["CAPITALE"]) == ["fr"]
+    assert movies(["Brücke"]) == ["de"] and movies(["brucke"]) == ["de"]
+    assert movies(["полночь"]) == ["ru"] and movies(["πλοίο"]) == ["el"]
+
+
 def test_describe_shots_reads_named_shots_of_the_committed_run_with_their_texts(tmp_path, new_store):
     from cinesearch.search.store import TextSegment
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import movie_builder as mb
 import numpy as np
 import pytest
+from tiny_clip import tiny_clip
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -147,27 +148,8 @@ def test_without_clip_indexing_says_so_once_and_works(tmp_path):
     assert all(m["stages"]["vision"] == "ran" and m["shots"] >= 8 for m in out["movies"])
 
 
-def _tiny_clip(folder: Path) -> tuple[Path, Path]:
-    """A tiny random-weight open_clip model, saved like real weights: the real loading and
-    encoding code runs on it (no fake encoder)."""
-    import open_clip
-    import torch
-
-    cfg = {"embed_dim": 32,
-           "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16, "head_width": 32},
-           "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2}}
-    config = folder / "tiny-test-clip.json"
-    config.write_text(json.dumps(cfg))
-    open_clip.add_model_config(config)
-    torch.manual_seed(0)
-    model = open_clip.create_model("tiny-test-clip")
-    weights = folder / "tiny.pt"
-    torch.save(model.state_dict(), weights)
-    return config, weights
-
-
 def test_a_local_clip_model_gives_visual_vectors_found_again_by_id(tmp_path, cli, monkeypatch):
-    config, weights = _tiny_clip(tmp_path)
+    config, weights = tiny_clip(tmp_path)
     monkeypatch.setenv("CINESEARCH_CLIP_CONFIG", str(config))
     monkeypatch.setenv("CINESEARCH_CLIP_WEIGHTS", str(weights))
     lib = tmp_path / "lib"
