@@ -180,7 +180,7 @@ def test_a_local_clip_model_gives_visual_vectors_found_again_by_id(tmp_path, cli
         store.close()
 
 
-def test_adding_subtitles_recomputes_only_the_text_layer(tmp_path, cli, monkeypatch):
+def test_adding_subtitles_recomputes_only_the_text_and_speech_layers(tmp_path, cli, monkeypatch):
     lib = tmp_path / "lib"
     folder = _folder(tmp_path, "later", {"title": "Later"})
     first = cli("index", str(folder), "--no-progress", "--json", library=lib)
@@ -188,14 +188,13 @@ def test_adding_subtitles_recomputes_only_the_text_layer(tmp_path, cli, monkeypa
     assert first.json()["movies"][0]["stages"]["speech"] == "ran"
     before = cli("shots", "later", "--json", library=lib).json()
 
-    from cinesearch.indexer.layers import shots, speech, vision
+    from cinesearch.indexer.layers import shots, vision
 
     def must_not_run(*_a, **_k):
         raise AssertionError("a visual stage ran again")
 
     monkeypatch.setattr(shots, "decode_movie", must_not_run)
     monkeypatch.setattr(vision, "run_vision", must_not_run)
-    monkeypatch.setattr(speech, "transcribe", must_not_run)
     mb.write_srt(folder / "story.en.srt", mb.STORY_CUES)
     (folder / "movie.json").write_text(json.dumps({"title": "Later", "subtitles": ["story.en.srt"]}))
     second = cli("index", str(folder), "--no-progress", "--json", library=lib)
@@ -203,13 +202,16 @@ def test_adding_subtitles_recomputes_only_the_text_layer(tmp_path, cli, monkeypa
     out = second.json()["movies"][0]
     assert out["status"] == "updated"
     assert out["stages"]["shots"] == "reused" and out["stages"]["vision"] == "reused"
-    assert out["stages"]["speech"] == "skipped (subtitles)" and out["stages"]["text"] == "ran"
+    # speech runs again, on the speech no cue covers now: here none (the spoken line has its cue)
+    assert out["stages"]["speech"] == "ran" and out["stages"]["text"] == "ran"
     after = cli("shots", "later", "--json", library=lib).json()
     assert [(s["start"], s["end"]) for s in after] == [(s["start"], s["end"]) for s in before]
     for a, b in zip(after, before, strict=True):
         assert [t for t in a["texts"] if t["kind"] in ("ocr", "concepts")] == \
             [t for t in b["texts"] if t["kind"] in ("ocr", "concepts")]
     assert sum(t["kind"] == "subtitle" for s in after for t in s["texts"]) == len(mb.STORY_CUES)
+    assert any(t["kind"] == "transcript" for s in before for t in s["texts"])
+    assert not any(t["kind"] == "transcript" for s in after for t in s["texts"])
     assert cli("check", "--json", library=lib).json()["ok"]
     # removing the movie removes its vectors
     assert cli("remove", "later", library=lib).code == 0
