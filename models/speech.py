@@ -96,11 +96,13 @@ class Transcriber:
         between them, and transcribed as the VAD's own output is (merged into 30 s windows), so
         the cost is that of transcribing just that speech; times are mapped back to the movie."""
         where = [(0.0, offset, len(audio) / RATE)]
-        if regions is not None:
+        options: dict[str, Any] = {"vad_filter": True}
+        if regions is not None:   # already found by the caller's VAD: windows of them, not a second VAD
             audio, where = pack(audio, offset, regions)
+            options = {"vad_filter": False, "clip_timestamps": windows(where)}
         segments, _info = self._batched.transcribe(
-            audio, beam_size=self.beam_size, word_timestamps=True, batch_size=self.batch_size, vad_filter=True,
-            language="en" if self.english_only else language)
+            audio, beam_size=self.beam_size, word_timestamps=True, batch_size=self.batch_size,
+            language="en" if self.english_only else language, **options)
 
         def at(t: float) -> float:
             for packed, movie, length in reversed(where):
@@ -140,6 +142,18 @@ def pack(audio: np.ndarray, offset: float, regions: list[tuple[float, float]]
         parts += [piece, silence]
         at += len(piece) / RATE + GAP
     return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), where or [(0.0, offset, 0.0)]
+
+
+def windows(where: list[tuple[float, float, float]], seconds: float = 30.0) -> list[dict[str, float]]:
+    """Packed regions grouped into Whisper windows of at most `seconds` (as the batched pipeline
+    groups its VAD's output), in seconds of the packed array."""
+    out: list[dict[str, float]] = []
+    for packed, _movie, length in where:
+        if out and packed + length - out[-1]["start"] <= seconds:
+            out[-1]["end"] = packed + length
+        else:
+            out.append({"start": packed, "end": packed + length})
+    return out
 
 
 def voiced(audio: np.ndarray, offset: float = 0.0) -> list[tuple[float, float]]:
