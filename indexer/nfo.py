@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cinesearch.indexer.errors import InputError
+from cinesearch.indexer.side_file import read_capped
 
 MAX_NFO_BYTES = 5 * 1024 * 1024
 MAX_ACTORS = 500
@@ -44,13 +45,7 @@ def parse_nfo(path: Path) -> Nfo:
     from xml.etree.ElementTree import ParseError
 
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_NFO_BYTES:
-            raise InputError(where, f"too large for an NFO ({size:,} bytes; at most {MAX_NFO_BYTES:,})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(where, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_capped(path, MAX_NFO_BYTES, "an NFO")
     # Kodi allows a scraper URL after the XML (or instead of it): keep the XML part only
     end = data.rfind(b">")
     xml = data[:end + 1] if end >= 0 else data

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cinesearch.indexer.errors import InputError
+from cinesearch.indexer.side_file import read_capped
 
 MAX_BYTES = 20 * 1024 * 1024   # a feature film's subtitles are < 1 MB; anything this big is not one
 _TAG = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")
@@ -66,13 +67,7 @@ def ass_text(text: str) -> str:
 def parse_subtitles(path: Path) -> list[Cue]:
     """Timed cues, sorted by start. Raises InputError naming the file when nothing usable is in it."""
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(where, f"too large for a subtitle file ({size} bytes)")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(where, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_capped(path, MAX_BYTES, "a subtitle file")
     text = decode_text(data, where).replace("\r\n", "\n").replace("\r", "\n")
     head = text.lstrip("\ufeff \n")
     if head.startswith("WEBVTT"):
