@@ -125,7 +125,7 @@ def load_found(found: FoundMovie, strict: bool = False) -> MovieSpec:
             meta[kind] = image.name
     meta |= json_meta
 
-    spec = validate(folder, found.meta_json, meta, video=found.video.resolve(), default_id=own_id)
+    spec = validate(folder, found.meta_json, meta, video=found.video.absolute(), default_id=own_id)
     spec.nfo = nfo_path.resolve() if nfo_path is not None else None
     spec.artwork = artwork
     spec.notes = notes
