@@ -74,14 +74,18 @@ def rank(lang: str | None, preference: Sequence[str]) -> int:
 
 
 # the commonest function words of each language, in no other of these lists (guess_language)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and is are was were you your what with this that have not they will would there from".split()),
-    "fr": frozenset("le la les est et une des du vous nous pas que qui dans pour avec sont mais je tu".split()),
-    "de": frozenset("der die das und ist nicht ich sie wir ein eine mit auf dem den zu sind aber".split()),
-    "es": frozenset("el los las es y una del que por con para pero yo tu usted nosotros muy".split()),
-    "it": frozenset("il lo gli della che non sono per una con questo ma io tu voi noi molto".split()),
-    "pt": frozenset("os uma que não com para mas eu você nós muito está são isso".split()),
-    "nl": frozenset("de het een en niet ik je jij wij zijn met op dat voor maar".split()),
+    "en": _words("the and is are was were you your what with this that have not they will would there from"),
+    "fr": _words("le la les est et une des du vous nous pas que qui dans pour avec sont mais je tu"),
+    "de": _words("der die das und ist nicht ich sie wir ein eine mit auf dem den zu sind aber"),
+    "es": _words("el los las es y una del que por con para pero yo tu usted nosotros muy"),
+    "it": _words("il lo gli della che non sono per una con questo ma io tu voi noi molto"),
+    "pt": _words("os uma que não com para mas eu você nós muito está são isso"),
+    "nl": _words("de het een en niet ik je jij wij zijn met op dat voor maar"),
 }
 
 

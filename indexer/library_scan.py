@@ -28,8 +28,9 @@ EXTRA_FOLDERS = frozenset({
     "interviews", "scenes", "shorts", "samples", "sample", "other", "others", "clips", "specials", "theme-music",
     "backdrops", "bonus", "making of",
 })
-EXTRA_SUFFIXES = ("-trailer", ".trailer", "_trailer", "-sample", ".sample", "_sample", "-featurette", "-behindthescenes",
-                  "-deleted", "-deletedscene", "-interview", "-scene", "-short", "-extra", "-clip", "-other")
+EXTRA_SUFFIXES = ("-trailer", ".trailer", "_trailer", "-sample", ".sample", "_sample", "-featurette",
+                  "-behindthescenes", "-deleted", "-deletedscene", "-interview", "-scene", "-short", "-extra", "-clip",
+                  "-other")
 TRAILER_WORDS = ("trailer",)
 POSTER_NAMES = ("poster", "folder", "cover", "default", "movie")
 FANART_NAMES = ("fanart", "backdrop", "background", "art")
@@ -133,7 +134,7 @@ def _scan_folder(folder: Path, found: list[FoundMovie | InputError], extras: boo
     extra_dirs = [p for p in entries if p.is_dir() and p.name.lower() in EXTRA_FOLDERS]
     sub_dirs = [p for p in entries if p.is_dir() and p not in extra_dirs]
 
-    for title, parts in part_groups(main).items():
+    for parts in part_groups(main).values():
         names = ", ".join(p.name for p in parts)
         found.append(InputError(str(folder), f"a film in {len(parts)} parts ({names}); cinesearch indexes one file "
                                              "per film: join the parts into one file (for example with ffmpeg's "

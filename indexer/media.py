@@ -165,8 +165,8 @@ def _stream_facts(container: av.container.InputContainer) -> tuple[StreamFact, .
             codec = st.codec_context.name if st.codec_context is not None else "unknown"
         except (AttributeError, av.FFmpegError):
             codec = "unknown"
-        out.append(StreamFact(index=st.index, kind=st.type, codec=codec or "unknown", lang=language(meta.get("language")),
-                              title=meta.get("title"),
+        out.append(StreamFact(index=st.index, kind=st.type, codec=codec or "unknown",
+                              lang=language(meta.get("language")), title=meta.get("title"),
                               default=bool(flags & d.default), forced=bool(flags & d.forced),
                               hearing_impaired=bool(flags & d.hearing_impaired)))
     return tuple(out)

