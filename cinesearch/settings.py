@@ -95,6 +95,14 @@ def _urls(text: str) -> tuple[str, ...]:
     return urls
 
 
+def _hosts(text: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in text.split(",") if h.strip())
+    bad = [h for h in hosts if not re.fullmatch(r"[a-z0-9.:\[\]-]{1,253}", h)]
+    if not hosts or bad:
+        raise ValueError(f"{bad[0] if bad else text!r} is not a host name or address")
+    return hosts
+
+
 def _prefix(text: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", text.strip()):
         raise ValueError("must be lowercase letters, digits, '-' or '_' (Elasticsearch index names)")
@@ -158,6 +166,9 @@ VARS: tuple[Var, ...] = (
     Var("CINESEARCH_FAISS_HNSW_MAX", "faiss_hnsw_max", _int(0), "HNSW up to this many vectors, IVF-PQ beyond",
         "search"),
     Var("CINESEARCH_FAISS_HNSW_SQ8", "faiss_hnsw_sq8", _bool, "HNSW over 8-bit codes (0: float32 vectors)", "search"),
+    Var("CINESEARCH_ALLOWED_HOSTS", "allowed_hosts", _hosts,
+        "host names the server answers to besides the address it binds, comma-separated (DNS rebinding guard)",
+        "web"),
     Var("CINESEARCH_DEVICE", "device", _device,
         "cpu, cuda or cuda:N for every model runtime (default: cuda when the driver sees one)", "models"),
     Var("CINESEARCH_THREADS", "threads", _int(1), "CPU threads indexing may use (default: all cores)", "models"),
@@ -212,6 +223,7 @@ class Settings:
     faiss_flat_max: int = 50_000
     faiss_hnsw_max: int = 400_000
     faiss_hnsw_sq8: bool = True
+    allowed_hosts: tuple[str, ...] = ()
     device: str | None = None
     threads: int | None = None
     offline: bool = False

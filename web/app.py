@@ -9,11 +9,12 @@ around them. Every cinesearch error becomes JSON with its status (cinesearch.err
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from cinesearch import settings
@@ -21,14 +22,56 @@ from cinesearch.errors import CinesearchError, http_status
 from cinesearch.web.library import EXTENSION, Library
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+WILDCARD = ("0.0.0.0", "::", "[::]", "")
+
+
+_ONE_RANGE = re.compile(r"bytes=[ \t]*(?:(\d{1,20})-(\d{0,20})|-(\d{1,20}))[ \t]*")
+
+
+def usable_range(header: str) -> bool:
+    """Whether a Range header asks for one well-formed byte range. RFC 9110 (14.2): a range unit
+    the server does not understand MUST be ignored, and an invalid ranges-specifier may be; the
+    whole file is then sent (200). Several ranges are ignored too (no multipart/byteranges). An
+    unsatisfiable but well-formed range (past the end) still gets its 416 from Werkzeug."""
+    m = _ONE_RANGE.fullmatch(header)
+    if m is None:
+        return False
+    first, last = m.group(1), m.group(2)
+    return not (first is not None and last and int(last) < int(first))
+
+
+_HOST = re.compile(r"(\[[0-9a-f:.]{2,45}\]|[a-z0-9.-]{1,253})(?::[0-9]{1,5})?")
+HOST_REFUSED = "this server does not answer to that Host name (set CINESEARCH_ALLOWED_HOSTS)"
+
+
+def host_allowed(header: str, allowed: list[str]) -> bool:
+    """Whether a Host header (`name`, `name:port`, `[v6]:port`) names one of `allowed`."""
+    m = _HOST.fullmatch(header.strip().lower())
+    return m is not None and m.group(1).strip("[]") in {a.strip("[]") for a in allowed}
+
+
+def trusted_hosts(bind: str, names: tuple[str, ...] = ()) -> list[str] | None:
+    """The Host header values the server answers to: the address it binds and the configured
+    names, loopback always. A page on another site cannot then reach a loopback server through
+    a DNS name that resolves to 127.0.0.1 (DNS rebinding). Bound to every address (0.0.0.0) with
+    no names configured, any Host is answered (the bind warning says there is no authentication)."""
+    if bind.lower() in WILDCARD and not names:
+        return None
+    hosts = [*LOOPBACK, *names]
+    if bind.lower() not in WILDCARD:
+        hosts.append(bind.lower())
+    return list(dict.fromkeys(hosts))
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     env = settings.get()   # a bad CINESEARCH_* value fails here, at start, not in a request
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(LIBRARY=str(env.library), MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
-                      JSON_SORT_KEYS=False)
+                      JSON_SORT_KEYS=False, BIND_HOST="127.0.0.1")
     app.config.update(dict(config or {}))
+    if "ALLOWED_HOSTS" not in (config or {}):
+        app.config["ALLOWED_HOSTS"] = trusted_hosts(app.config["BIND_HOST"], env.allowed_hosts)
     app.extensions[EXTENSION] = Library(Path(app.config["LIBRARY"]).resolve(), app.config.get("STORE"))
 
     from cinesearch.web.api import api  # imported here: the routes need an app to exist
@@ -48,6 +91,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return exc
         message = "upload too large" if exc.code == 413 else exc.description
         return jsonify(error=message), exc.code
+
+    @app.before_request
+    def _host():
+        allowed = app.config.get("ALLOWED_HOSTS")
+        if allowed is not None and not host_allowed(request.environ.get("HTTP_HOST", ""), allowed):
+            abort(400, description=HOST_REFUSED)
+
+    @app.before_request
+    def _range():
+        header = request.environ.get("HTTP_RANGE")
+        if header is not None and not usable_range(header):
+            del request.environ["HTTP_RANGE"]    # answered as if absent: the whole file, 200
 
     @app.after_request
     def _headers(resp):

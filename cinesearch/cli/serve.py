@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     open_library(args).close()   # a missing or newer library, or an unreachable Elasticsearch: exit 2 here
     if (warning := bind_warning(args.host)) is not None:
         print(f"cinesearch: warning: {warning}", file=sys.stderr)
-    app = create_app({"LIBRARY": args.library, "STORE": store_options(args)})
+    app = create_app({"LIBRARY": args.library, "STORE": store_options(args), "BIND_HOST": args.host})
     print(f"cinesearch: serving {Path(args.library).resolve()} at http://{args.host}:{args.port}/", file=sys.stderr,
           flush=True)
     app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)

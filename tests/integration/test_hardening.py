@@ -62,3 +62,40 @@ def test_health_names_no_path(client, web_library):
 def test_binding_beyond_loopback_warns_that_there_is_no_authentication():
     assert bind_warning("127.0.0.1") is None and bind_warning("::1") is None
     assert "no authentication" in (bind_warning("0.0.0.0") or "")
+
+
+def test_a_host_name_the_server_was_not_told_about_is_refused(web_library, monkeypatch):
+    """DNS rebinding: a page elsewhere that makes its name resolve to 127.0.0.1 gets a 400."""
+    from cinesearch.web.app import create_app, trusted_hosts
+
+    client = create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
+    for host in ("localhost", "127.0.0.1:8000", "[::1]:8000"):
+        assert client.get("/api/health", headers={"Host": host}).status_code == 200, host
+    for host in ("rebind.attacker.example", "rebind.attacker.example:8000", "127.0.0.1.attacker.example"):
+        resp = client.get("/api/health", headers={"Host": host})
+        assert resp.status_code == 400 and "CINESEARCH_ALLOWED_HOSTS" in resp.json["error"], host
+        assert client.get("/", headers={"Host": host}).status_code == 400
+    monkeypatch.setenv("CINESEARCH_ALLOWED_HOSTS", "films.example.org")
+    named = create_app({"LIBRARY": str(web_library), "TESTING": True}).test_client()
+    assert named.get("/api/health", headers={"Host": "films.example.org"}).status_code == 200
+    assert trusted_hosts("0.0.0.0") is None and "films.lan" in (trusted_hosts("0.0.0.0", ("films.lan",)) or [])
+    assert "192.168.1.5" in (trusted_hosts("192.168.1.5") or [])
+
+
+@pytest.mark.parametrize("header,status", [
+    ("bytes=0-99", 206), ("bytes=-50", 206), ("bytes= 0-9", 206),
+    ("bytes=abc", 200), ("bytes=5-2", 200), ("items=0-5", 200), ("bytes=0-1,5-9", 200), ("bytes=--1", 200),
+    ("bytes=999999999999-", 416),
+])
+def test_range_headers_follow_rfc_9110(client, header, status):
+    """A range the server does not understand is ignored (the whole file, 200), one past the end
+    is unsatisfiable (416), a good one is served (206)."""
+    movie = client.get("/api/movies").json[0]["id"]
+    thumb = client.get(f"/api/movies/{movie}/shots").json[0]["keyframes"][0]["path"]
+    whole = client.get(f"/media/{thumb}")
+    resp = client.get(f"/media/{thumb}", headers={"Range": header})
+    assert resp.status_code == status, (header, resp.status_code)
+    if status == 200:
+        assert resp.data == whole.data
+    if status == 206:
+        assert resp.headers["Content-Range"].startswith("bytes ") and len(resp.data) <= 100
