@@ -18,6 +18,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import urllib.parse
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,9 @@ class EmbeddedStore(Store):
             if not create:
                 raise StoreError(f"{self.root}: no cinesearch library here (run 'cinesearch index' first)")
             self._create()
+        # a library on a read-only disk or copied without write permission is still searched and
+        # served; whatever must write says so (`writer`)
+        self.read_only = not os.access(self.root, os.W_OK) or not os.access(self.db_path, os.W_OK)
         self._local = threading.local()
         self._conns: dict[int, sqlite3.Connection] = {}
         self._conns_lock = threading.Lock()
@@ -64,6 +68,9 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.db_path}: schema version {version} is newer than this cinesearch "
                              f"({SCHEMA_VERSION}); upgrade cinesearch")
         if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(f"{self.root}: library is read-only, and was written by an older cinesearch "
+                                 f"(schema {version}); open a writable copy once to upgrade it")
             with self.writer():
                 migrate(self._conn)
         self.policy: IndexPolicy | None = None
@@ -105,14 +112,33 @@ class EmbeddedStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False only so that close() may close every thread's connection
-        conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        if self.read_only:
+            conn = self._connect_read_only()
+        else:
+            conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """mode=ro reads a WAL catalogue when its -shm file can be made or exists; on a read-only
+        disk it cannot, and immutable=1 (no locks, no WAL: the catalogue as last checkpointed,
+        which closing the last writer does) is what SQLite offers."""
+        uri = "file:" + urllib.parse.quote(str(self.db_path))
+        try:
+            conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, timeout=30.0,
+                                   check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
     def writer(self) -> contextlib.AbstractContextManager[None]:
+        if self.read_only:
+            raise StoreError(f"{self.root}: library is read-only (search and serve work; index, remove, "
+                             "check --fix and migrate need write access)")
         return writer_lock(self.root)
 
     def close(self) -> None:
@@ -274,7 +300,7 @@ class EmbeddedStore(Store):
     def _index(self, kind: str, dim: int) -> VectorIndex:
         key = (kind, dim)
         if key not in self._indexes:
-            self._indexes[key] = VectorIndex(self.root / "vectors", kind, dim, self.policy)
+            self._indexes[key] = VectorIndex(self.root / "vectors", kind, dim, self.policy, self.read_only)
         return self._indexes[key]
 
     def vector_index(self, kind: str, dim: int) -> VectorIndex:

@@ -190,8 +190,10 @@ class VectorIndex:
     """One faiss index file (`<kind>-<dim>.faiss`) with a small JSON sidecar: its type, the
     generation it reflects, and the ids deleted from an HNSW index but not yet rebuilt away."""
 
-    def __init__(self, folder: Path, kind: str, dim: int, policy: IndexPolicy | None = None):
+    def __init__(self, folder: Path, kind: str, dim: int, policy: IndexPolicy | None = None,
+                 read_only: bool = False):
         self.folder = folder
+        self.read_only = read_only     # a read-only library: indexes are built in memory, never saved
         self.kind = kind
         self.dim = dim
         self.policy = policy or _policy_from_env()
@@ -226,6 +228,9 @@ class VectorIndex:
 
     def save(self) -> None:
         assert self.index is not None
+        self._gpu = None   # changed: copied to the GPU again on the next search
+        if self.read_only:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".faiss.tmp")
         faiss.write_index(self.index, str(tmp))
