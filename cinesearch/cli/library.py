@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     q.add_argument("movie_id", metavar="MOVIE_ID")
     q.set_defaults(func=cmd_remove)
     q = sub.add_parser("check", parents=[common], help="check the library's integrity")
-    q.add_argument("--fix", action="store_true", help="also delete leftovers no movie refers to")
+    q.add_argument("--fix", action="store_true",
+                   help="also fix what check warns about: delete leftovers no movie refers to, discard "
+                        "interrupted index runs, rebuild stale vector indexes")
     q.set_defaults(func=cmd_check)
 
 
@@ -109,9 +111,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     store = open_library(args)
     try:
         fixed: list[str] = []
-        if args.fix:
+        if args.fix:   # removes or redoes whatever check warns about
             with store.writer():
-                fixed = store.collect_garbage()
+                fixed = store.collect_garbage() + store.discard_staging() + store.refresh_indexes()
         report = store.check()
     finally:
         store.close()

@@ -3,6 +3,7 @@ implement it, so the indexer and the query engine never know which one they talk
 
 from __future__ import annotations
 
+import shutil
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -213,3 +214,18 @@ class StoreAdmin(ABC):
 class Store(StoreReader, StoreWriter, StoreAdmin):
     """A whole backend: every store implements the three parts; callers ask for the part they use.
     tests/integration/test_store_contract.py is the suite every backend passes."""
+
+    def discard_staging(self) -> list[str]:
+        """Throw away interrupted index runs (what `check` warns about as such): their movies are
+        then indexed from the start by the next `cinesearch index`. Under the writer lock."""
+        staging = self.staging_dir("_").parent
+        removed = []
+        for left in sorted(staging.iterdir()) if staging.is_dir() else []:
+            shutil.rmtree(left, ignore_errors=True)
+            removed.append(f"staging/{left.name}")
+        return removed
+
+    def refresh_indexes(self) -> list[str]:
+        """Bring derived search indexes up to date with the catalogue now rather than on the next
+        search (the embedded backend's faiss files); the names of those rebuilt."""
+        return []

@@ -484,6 +484,15 @@ class EmbeddedStore(Store):
         remove_empty_movie_dirs(self.root)
         return removed
 
+    def refresh_indexes(self) -> list[str]:
+        gen, rebuilt = self.generation(), []
+        for kind, dim in self._vector_keys():
+            vi = self._index(kind, dim)
+            if (vi.index is None and not vi.load()) or vi.generation != gen:
+                self.vector_index(kind, dim)
+                rebuilt.append(f"vectors/{kind}-{dim}.faiss")
+        return rebuilt
+
     # -- integrity ---------------------------------------------------------------------------
     def check(self) -> CheckReport:
         report = CheckReport()

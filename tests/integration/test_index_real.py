@@ -313,3 +313,25 @@ def test_subtitles_are_stored_and_an_unreadable_one_is_refused(tmp_path, cli, me
     res = cli("index", str(folder), library=lib)
     assert res.code == 2 and "bikes.en.srt" in res.err and len(res.err.strip().splitlines()) == 1
     assert _snapshot(lib) == before
+
+
+def test_check_fix_removes_or_redoes_everything_check_warns_about(tmp_path, media):
+    """A run killed mid-movie leaves staging/ (check warns: an interrupted run) and deleted faiss
+    files leave the vectors behind the catalogue (check warns): `check --fix` clears both."""
+    lib = tmp_path / "lib"
+    assert _run_subprocess(["index", str(media("bikes.mp4"))], lib).returncode == 0
+    killed = _run_subprocess(["index", str(media("demo.mp4"))], lib, {"CINESEARCH_FAULT": "decode"})
+    assert killed.returncode == -signal.SIGKILL and (lib / "staging" / "demo").exists()
+    for faiss_file in (lib / "vectors").glob("*.faiss"):
+        faiss_file.unlink()
+    warned = json.loads(_run_subprocess(["check", "--json"], lib).stdout)
+    assert any("interrupted index run" in w for w in warned["warnings"])
+    assert any("behind the catalogue" in w for w in warned["warnings"])
+    fixed = _run_subprocess(["check", "--fix", "--json"], lib)
+    assert fixed.returncode == 0, fixed.stderr
+    out = json.loads(fixed.stdout)
+    assert out["warnings"] == [] and out["errors"] == [] and "staging/demo" in out["fixed"]
+    assert any(f.startswith("vectors/") for f in out["fixed"])
+    assert json.loads(_run_subprocess(["check", "--json"], lib).stdout)["warnings"] == []
+    found = json.loads(_run_subprocess(["search", "people riding bicycles", "--json"], lib).stdout)
+    assert found["results"][0]["movie_id"] == "bikes"
