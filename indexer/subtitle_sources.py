@@ -20,6 +20,8 @@ from cinesearch.indexer.movie_spec import MovieSpec
 from cinesearch.indexer.subtitles import SUBTITLE_EXTENSIONS, Cue, ass_text, clean, parse_subtitles
 from cinesearch.search.store import TextSegment
 
+CUES_PER_MINUTE = 200   # dense dialogue is 15-30 a minute, karaoke a few more; 20,000 on a 4-s clip is an attack
+MIN_CUE_CAP = 2_000
 TEXT_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
 BITMAP_CODECS = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"})
 FORCED_WORDS = frozenset({"forced", "foreign"})
@@ -153,6 +155,15 @@ def read_embedded(video: Path, tracks: Sequence[SubtitleTrack], start_time: floa
     return cues, notes
 
 
+def within(cues: list[Cue], duration: float, cap: int, where: str) -> list[Cue]:
+    """The cues that start within the film (1 s of slack; a file made for another cut runs
+    past it), refused when there are more than `cap` of them."""
+    if len(cues) > cap:
+        raise InputError(where, f"{len(cues):,} subtitle cues for {duration:.0f} s of video; at most {cap:,} "
+                                f"({CUES_PER_MINUTE} a minute)")
+    return [c for c in cues if duration <= 0 or c.start <= duration + 1.0]
+
+
 def _segments(track: SubtitleTrack, cues: list[Cue]) -> list[TextSegment]:
     """A track's cues as texts; an untagged track's language is guessed from its words (so a
     French file named without a language is not embedded as English)."""
@@ -189,9 +200,10 @@ def movie_cues(spec: MovieSpec, info: MediaInfo, preference: Sequence[str]) -> t
     notes += [f"{t.label}: in {t.lang}, not among the preferred languages ({', '.join(preference)}); not read"
               for t in every if t not in tracks]
     cues: list[TextSegment] = []
+    cap = max(MIN_CUE_CAP, int(CUES_PER_MINUTE * info.duration / 60))
     for t in (t for t in tracks if t.stream is None):
         try:
-            read = parse_subtitles(t.path)
+            read = within(parse_subtitles(t.path), info.duration, cap, str(t.path))
         except InputError as exc:
             if not spec.found_subtitles or spec.strict:
                 raise
@@ -204,7 +216,12 @@ def movie_cues(spec: MovieSpec, info: MediaInfo, preference: Sequence[str]) -> t
         raise InputError(str(spec.video), broken[0])
     notes += broken
     for t in inside:
-        cues += _segments(t, by_stream.get(t.stream or 0, []))
+        try:
+            cues += _segments(t, within(by_stream.get(t.stream or 0, []), info.duration, cap, t.label))
+        except InputError as exc:
+            if spec.strict:
+                raise
+            notes.append(f"{exc}; skipped")
     cues += [TextSegment("description", p.name, c.start, c.end, c.text) for p in spec.descriptions
-             for c in parse_subtitles(p)]
+             for c in within(parse_subtitles(p), info.duration, cap, str(p))]
     return cues, notes

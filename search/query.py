@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from cinesearch.errors import UserError
 
 MAX_QUERY_CHARS = 2000
+MAX_SENTENCES = 12     # a paragraph: each sentence is retrieved and localized on its own
+MAX_NAMES = 20         # tags or cast names in one query
 
 _KEYS = {"tag": "tags", "tags": "tags", "cast": "cast", "movie": "movies", "shot": "shot"}
 _TOKEN = re.compile(r'(?P<key>[A-Za-z]+):(?:"(?P<qval>[^"]*)"|(?P<val>[^\s"]+))|"(?P<phrase>[^"]*)"')
@@ -125,4 +127,9 @@ def parse_query(raw: str | bytes | None, *, tags: Iterable[str] = (), cast: Iter
               cast=_split_list([*found["cast"], *cast]), movies=_split_list([*found["movies"], *movies]), shot=shot)
     if not (q.text or q.tags or q.cast or allow_empty):
         raise QueryError("empty query: type a sentence, or give tag:, cast: or a face photo")
+    if (n := len(q.sentences)) > MAX_SENTENCES:
+        raise QueryError(f"query has {n} sentences; at most {MAX_SENTENCES} (search a long passage a part at a time)")
+    for what, names in (("tags", q.tags), ("cast names", q.cast)):
+        if len(names) > MAX_NAMES:
+            raise QueryError(f"query has {len(names)} {what}; at most {MAX_NAMES}")
     return q

@@ -18,6 +18,10 @@ from cinesearch.web.library import library
 pages = Blueprint("pages", __name__)
 
 
+MAX_FILTER_MOVIES = 500    # films listed in the page's filter (the rest: movie:ID in the query)
+MAX_SUGGESTIONS = 2_000    # tags and cast names offered for completion
+
+
 def _suggestions() -> dict:
     from cinesearch.search.tags import movie_tags
 
@@ -25,7 +29,9 @@ def _suggestions() -> dict:
     tags = sorted({t for m in movies for t in movie_tags(m)})
     cast = sorted({c.get("character") for m in movies for c in (m.meta.get("cast") or [])
                    if isinstance(c, dict) and c.get("character")})
-    return {"movies": movies, "known_tags": tags, "known_cast": cast}
+    listed = sorted(movies, key=lambda m: (m.title or m.id).lower())[:MAX_FILTER_MOVIES]
+    return {"movies": listed, "more_movies": len(movies) - len(listed), "known_tags": tags[:MAX_SUGGESTIONS],
+            "known_cast": cast[:MAX_SUGGESTIONS]}
 
 
 @pages.app_template_filter("clock")

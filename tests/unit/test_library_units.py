@@ -143,3 +143,15 @@ def test_bitmap_subtitle_streams_are_named_as_not_read_and_text_streams_are_trac
     assert [(t.stream, t.lang, t.forced) for t in tracks] == [(3, "en", True)]
     assert len(notes) == 2 and "stream 2 (hdmv_pgs_subtitle, de) holds pictures" in notes[0]
     assert "stream 4 (dvd_subtitle, language unknown)" in notes[1]
+
+
+def test_cues_past_the_film_are_dropped_and_a_flood_of_cues_is_refused():
+    from cinesearch.indexer.errors import InputError
+    from cinesearch.indexer.subtitle_sources import within
+    from cinesearch.indexer.subtitles import Cue
+
+    cues = [Cue(1.0, 2.0, "in"), Cue(10.5, 11.0, "just after the end"), Cue(30.0, 31.0, "another cut")]
+    assert [c.text for c in within(cues, 10.0, 100, "x.srt")] == ["in", "just after the end"]
+    flood = [Cue(i / 5000, i / 5000 + 0.1, "spam") for i in range(20_000)]
+    with pytest.raises(InputError, match="20,000 subtitle cues for 4 s of video"):
+        within(flood, 4.0, 2_000, "x.srt")

@@ -171,3 +171,14 @@ def test_an_event_span_snaps_to_the_scenes_it_tells():
     assert F.snap_to_scenes((10.0, 45.0), scenes) == (0.0, 50.0, 0, 1)
     assert F.snap_to_scenes((60.0, 70.0), scenes) is None                   # a moment inside a long scene
     assert F.snap_to_scenes((60.0, 70.0), []) is None
+
+
+def test_a_query_is_capped_in_sentences_and_names():
+    from cinesearch.search.query import MAX_NAMES, MAX_SENTENCES, QueryError
+
+    ok = " ".join(f"Sentence number {i} is here." for i in range(MAX_SENTENCES))
+    assert len(parse_query(ok).sentences) == MAX_SENTENCES
+    with pytest.raises(QueryError, match=f"{MAX_SENTENCES + 1} sentences; at most {MAX_SENTENCES}"):
+        parse_query(ok + " One more.")
+    with pytest.raises(QueryError, match=f"at most {MAX_NAMES}"):
+        parse_query("x", tags=[f"t{i}" for i in range(MAX_NAMES + 1)])

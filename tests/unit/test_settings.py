@@ -26,6 +26,7 @@ BAD = {
     "CINESEARCH_FAISS_FLAT_MAX": "many",
     "CINESEARCH_FAISS_HNSW_MAX": "1e6",
     "CINESEARCH_FAISS_HNSW_SQ8": "maybe",
+    "CINESEARCH_ALLOWED_HOSTS": "films.example/evil",
     "CINESEARCH_DEVICE": "tpu",
     "CINESEARCH_THREADS": "0",
     "CINESEARCH_OFFLINE": "sometimes",
