@@ -9,6 +9,7 @@ error.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from cinesearch import settings
 from cinesearch.cli import index, library, migrate, models, search, serve
 from cinesearch.cli.common import Parser, common_flags
-from cinesearch.errors import EXIT_INTERNAL, EXIT_OK, CinesearchError, exit_code
+from cinesearch.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, CinesearchError, exit_code
 
 GROUPS = (index, library, search, serve, migrate, models)
 
@@ -31,8 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """A write that failed for want of space: a full disk, a quota, a file-size limit (also as
+    SQLite reports it)."""
+    if isinstance(exc, OSError):
+        return exc.errno in _DISK_FULL
+    return type(exc).__name__ == "OperationalError" and "disk is full" in str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     verbose = False
+    args = None
     try:
         args = build_parser().parse_args(argv)
         verbose = getattr(args, "verbose", False)
@@ -52,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cinesearch: interrupted (rerun to resume)", file=sys.stderr)
         return 130
     except Exception as exc:
+        if disk_full(exc):
+            where = getattr(exc, "filename", None) or getattr(args, "library", None) or "the library"
+            reason = getattr(exc, "strerror", None) or str(exc)
+            print(f"cinesearch: error: {where}: {reason}: the disk is full or a size limit was reached; free some "
+                  "space and run the command again (indexing resumes where it stopped)", file=sys.stderr)
+            return EXIT_INPUT
         logging.getLogger("cinesearch").debug("internal error", exc_info=True)
         print(f"cinesearch: internal error: {type(exc).__name__}: {exc} (rerun with -v for details)",
               file=sys.stderr)

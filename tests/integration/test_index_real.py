@@ -335,3 +335,32 @@ def test_check_fix_removes_or_redoes_everything_check_warns_about(tmp_path, medi
     assert json.loads(_run_subprocess(["check", "--json"], lib).stdout)["warnings"] == []
     found = json.loads(_run_subprocess(["search", "people riding bicycles", "--json"], lib).stdout)
     assert found["results"][0]["movie_id"] == "bikes"
+
+
+@pytest.mark.parametrize("limit", [60_000, 400_000, 2_000_000])
+def test_a_full_disk_is_one_line_naming_the_library_and_the_rerun_completes(tmp_path, media, limit):
+    """RLIMIT_FSIZE stands in for a full disk: writes past `limit` bytes fail (EFBIG) at whatever
+    point the indexer has reached; exit 2, one line, the library still checks, and the rerun
+    (with room) finishes the movie."""
+    import resource
+
+    lib = tmp_path / "lib"
+    assert _run_subprocess(["index", str(media("bikes.mp4"))], lib).returncode == 0
+    before = json.loads(_run_subprocess(["shots", "bikes", "--json"], lib).stdout)
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    full = subprocess.run([sys.executable, "-m", "cinesearch.cli", "index", str(media("demo.mp4")), "--no-progress",
+                           "--library", str(lib)], env=env, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          preexec_fn=small_files)
+    errors = [ln for ln in full.stderr.splitlines() if ln.startswith("cinesearch: ")]
+    assert full.returncode == 2 and len(errors) == 1, full.stderr
+    assert "disk is full or a size limit was reached" in errors[0] and "Traceback" not in full.stderr
+    check = _run_subprocess(["check", "--json"], lib)
+    assert check.returncode == 0 and json.loads(check.stdout)["errors"] == [], check.stdout
+    assert json.loads(_run_subprocess(["shots", "bikes", "--json"], lib).stdout) == before
+    rerun = _run_subprocess(["index", str(media("demo.mp4")), "--json"], lib)
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(_run_subprocess(["check", "--json"], lib).stdout)["warnings"] == []
