@@ -13,6 +13,7 @@ from cinesearch.errors import UserError
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+MAX_SIDE = 1280   # a query photo is searched at most this large: its face is big, and detection cost grows with area
 
 
 class FaceQueryError(UserError, ValueError):
@@ -28,8 +29,11 @@ def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
         with Image.open(io.BytesIO(data)) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise FaceQueryError(f"{name}: {im.width}x{im.height} is too large")
+            im.draft("RGB", (MAX_SIDE, MAX_SIDE))   # JPEG: decoded at a fraction of its size, cheaply
             im.load()
-            return np.asarray(im.convert("RGB"))
+            rgb = im.convert("RGB")
+            rgb.thumbnail((MAX_SIDE, MAX_SIDE))      # a 6000x6000 PNG costs a second, not 20 s and 2 GB
+            return np.asarray(rgb)
     except Image.DecompressionBombError:   # Pillow refuses it while reading the header
         raise FaceQueryError(f"{name}: the image is too large (over {MAX_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
