@@ -42,6 +42,8 @@ def discover(paths: list[str | Path], extras: bool = False, strict: bool = False
         path = Path(raw)
         if not path.exists():
             found.append(InputError(str(raw), "no such file or directory"))
+        elif not (path.is_file() or path.is_dir()):
+            found.append(InputError(str(raw), "not a regular file or folder (a device, FIFO or socket)"))
         elif path.is_file():
             found.append(_try(single(path.absolute()), strict))
         else:

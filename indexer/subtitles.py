@@ -20,6 +20,7 @@ from cinesearch.indexer.side_file import read_capped
 MAX_BYTES = 20 * 1024 * 1024   # a feature film's subtitles are < 1 MB; anything this big is not one
 _TAG = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")
 _DRAWING = re.compile(r"\{[^}]*\\p[1-9][^}]*\}.*?(\{[^}]*\\p0[^}]*\}|$)", re.DOTALL)   # {\p1}m 0 0 l ...{\p0}
+WESTERN_SLACK = 0.1    # how much more "chaos" (charset_normalizer's measure) cp1252 may show and still win
 SUBTITLE_EXTENSIONS = frozenset({".srt", ".vtt", ".ass", ".ssa"})
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -45,10 +46,15 @@ def decode_text(data: bytes, where: str) -> str:
         raise InputError(where, "binary data, not a subtitle file")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise InputError(where, "cannot tell the text encoding")
-    return str(best)
+    # Short Western text is ambiguous between the 8-bit code pages, and the detector then picks
+    # Central European or Baltic ones ("crčme brűlée"): Windows-1252, the commonest legacy encoding
+    # of subtitles, wins whenever it reads the bytes about as cleanly.
+    western = next((m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + WESTERN_SLACK), None)
+    return str(western or best)
 
 
 def clean(text: str) -> str:

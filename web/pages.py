@@ -153,13 +153,19 @@ def media(rel: str):
     return send_file(_inside(lib.root, rel), conditional=True, max_age=3600)
 
 
+def safe_name(name: str) -> str:
+    """A file name fit for Content-Disposition: no control characters (a newline would end the
+    header), quotes or backslashes; Werkzeug adds the RFC 5987 UTF-8 form for the rest."""
+    return re.sub(r'[\x00-\x1f\x7f"\\]', "_", name) or "video"
+
+
 @pages.get("/video/<movie_id>")
 def video(movie_id: str):
     """The indexed video file, with HTTP range requests (206) so the player can seek."""
     m = library().store.get_movie(movie_id)
     if m is None or not Path(m.source).is_file():
         abort(404)
-    return send_file(m.source, conditional=True, max_age=0)
+    return send_file(m.source, conditional=True, max_age=0, download_name=safe_name(Path(m.source).name))
 
 
 ARTWORK = ("poster", "fanart")

@@ -99,3 +99,31 @@ def test_range_headers_follow_rfc_9110(client, header, status):
         assert resp.data == whole.data
     if status == 206:
         assert resp.headers["Content-Range"].startswith("bytes ") and len(resp.data) <= 100
+
+
+def test_a_fifo_or_a_device_as_a_movie_is_refused_by_name(cli, tmp_path):
+    import os
+
+    fifo = tmp_path / "film.mp4"
+    os.mkfifo(fifo)
+    res = cli("index", str(fifo), "/dev/null", "--no-progress", library=tmp_path / "lib")
+    lines = res.err.strip().splitlines()
+    assert res.code == 2 and len(lines) == 2, res.err
+    assert all("not a regular file or folder" in ln for ln in lines)
+    assert not (tmp_path / "lib").exists()
+
+
+def test_a_video_whose_name_holds_a_newline_and_quotes_is_served(cli, tmp_path, media):
+    import shutil
+
+    video = tmp_path / 'bad\nname".mp4'
+    shutil.copyfile(media("carphone_pristine.mp4"), video)
+    lib = tmp_path / "lib"
+    assert cli("index", str(video), "--no-progress", library=lib).code == 0
+    from cinesearch.web.app import create_app
+
+    client = create_app({"LIBRARY": str(lib), "TESTING": True}).test_client()
+    resp = client.get("/video/bad-name")
+    assert resp.status_code == 200 and resp.data == video.read_bytes()
+    assert "\n" not in resp.headers["Content-Disposition"] and '"' not in resp.headers["Content-Disposition"]
+    assert client.get("/movie/bad-name").status_code == 200

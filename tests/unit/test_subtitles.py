@@ -67,3 +67,14 @@ def test_unreadable_subtitles_are_named(tmp_path, data, message):
     with pytest.raises(InputError, match=message) as err:
         parse_subtitles(path)
     assert "bad.srt" in str(err.value)
+
+
+@pytest.mark.parametrize("line,encoding", [
+    ("Café crème brûlée", "cp1252"),
+    ("Ceci est une phrase en français: été, où, déjà, garçon, très bien.", "cp1252"),
+    ("Příliš žluťoučký kůň úpěl ďábelské ódy, řekl pan Čapek.", "cp1250"),
+])
+def test_short_legacy_encoded_files_decode_to_their_own_letters(tmp_path, line, encoding):
+    path = tmp_path / "legacy.srt"
+    path.write_bytes(f"1\n00:00:01,000 --> 00:00:02,000\n{line}\n\n".encode(encoding))
+    assert parse_subtitles(path)[0].text == line
