@@ -12,7 +12,8 @@ latency, throughput and errors.
 the most sentences allowed; the others' latencies are what is reported.
 
 The library defaults to the 100k-shot one that benchmarks/query_latency.py builds (run that first).
-`serve` is `cinesearch serve` (one process, threads); `gunicorn` runs `cinesearch.web.wsgi:app` with 2 worker
+`serve` is `cinesearch serve` (waitress: one process, 8 threads), `dev` is `cinesearch serve --dev`
+(Flask's development server); `gunicorn` runs `cinesearch.web.wsgi:app` with 2 worker
 processes (one per core), each with its own engine.
 """
 
@@ -50,8 +51,9 @@ def _start(kind: str, library: Path, port: int) -> subprocess.Popen:
     if kind == "gunicorn":
         cmd = [str(venv / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120",
                "cinesearch.web.wsgi:app"]
-    else:
-        cmd = [str(venv / "cinesearch"), "serve", "--library", str(library), "--port", str(port)]
+    else:   # serve: waitress; dev: Flask's development server
+        cmd = [str(venv / "cinesearch"), "serve", "--library", str(library), "--port", str(port),
+               *(["--dev"] if kind == "dev" else [])]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -172,7 +174,7 @@ def main() -> int:
     ap.add_argument("--library", type=Path, default=ROOT / "benchmarks" / ".cache" / "lib-100000")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=10, help="requests per client")
-    ap.add_argument("--server", choices=["serve", "gunicorn"], default="serve")
+    ap.add_argument("--server", choices=["serve", "dev", "gunicorn"], default="serve")
     ap.add_argument("--mix", action="store_true", help="search, face search, video ranges and thumbnails")
     ap.add_argument("--hostile", action="store_true", help="with --mix: one more client sending the costliest inputs")
     args = ap.parse_args()

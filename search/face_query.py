@@ -12,7 +12,8 @@ import numpy as np
 from cinesearch.errors import UserError
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000          # a JPEG: decoded at a fraction of its size (draft mode), so cheap
+MAX_PIXELS_FULL_DECODE = 16_000_000   # PNG, WebP, ...: decoded whole (a 36 MP PNG took 0.7 s of CPU)
 MAX_SIDE = 800    # a query photo is searched at most this large: its face is big, and detection cost grows with area
 
 
@@ -27,8 +28,10 @@ def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
         raise FaceQueryError(f"{name}: {len(data)} bytes is over the {MAX_PHOTO_BYTES // 2**20} MiB limit")
     try:
         with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_PIXELS:
-                raise FaceQueryError(f"{name}: {im.width}x{im.height} is too large")
+            cap = MAX_PIXELS if im.format == "JPEG" else MAX_PIXELS_FULL_DECODE
+            if im.width * im.height > cap:
+                raise FaceQueryError(f"{name}: {im.width}x{im.height} is too large for a {im.format or 'photo'} "
+                                     f"(at most {cap / 1e6:.0f} M pixels)")
             im.draft("RGB", (MAX_SIDE, MAX_SIDE))   # JPEG: decoded at a fraction of its size, cheaply
             im.load()
             rgb = im.convert("RGB")
@@ -45,13 +48,16 @@ def decode_photo(data: bytes, name: str = "photo") -> np.ndarray:
 def face_from_image(rgb: np.ndarray, name: str = "photo") -> tuple[np.ndarray, str | None]:
     """The embedding of the photo's face, and a note when the largest of several was taken."""
     from cinesearch import models
+    from cinesearch.models import face_pool
 
-    analyzer = models.face_analyzer()
-    if analyzer is None:
-        raise FaceQueryError("face search needs the dlib face models (see the notice above)")
-    # a query photo's face is large: looked for at the photo's size first (4x cheaper), upsampled
-    # only when that finds none (a small face in a wide photo)
-    faces = analyzer.faces(rgb, upsample=0) or analyzer.faces(rgb, upsample=1)
+    faces = face_pool.query_faces(rgb)     # a server's worker processes, when they run
+    if faces is None:
+        analyzer = models.face_analyzer()
+        if analyzer is None:
+            raise FaceQueryError("face search needs the dlib face models (see the notice above)")
+        # a query photo's face is large: looked for at the photo's size first (4x cheaper),
+        # upsampled only when that finds none (a small face in a wide photo)
+        faces = analyzer.faces(rgb, upsample=0) or analyzer.faces(rgb, upsample=1)
     if not faces:
         raise FaceQueryError(f"{name}: no face found")
     note = f"{name}: {len(faces)} faces; searching for the largest" if len(faces) > 1 else None

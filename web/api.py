@@ -46,7 +46,7 @@ def health():
     lib = library()
     movies = lib.store.list_movies()
     return jsonify(status="ok", library=lib.root.name, backend=lib.store.backend, movies=len(movies),
-                   shots=sum(m.n_shots for m in movies))
+                   shots=sum(m.n_shots for m in movies), models="warm" if lib.warm else "cold")
 
 
 def answer_response(answer: dict[str, Any]):

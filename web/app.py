@@ -112,4 +112,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                 "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'")
         return resp
 
+    if app.config.get("WARM"):   # a server loads its models before it accepts a request
+        app.config["WARM_SECONDS"] = app.extensions[EXTENSION].warm_up()
     return app

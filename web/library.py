@@ -27,6 +27,7 @@ class Library:
         self._opening = threading.Lock()      # only so that two first requests do not open two stores
         self._store: Store | None = None
         self._engine: SearchEngine | None = None
+        self.warm = False                      # models loaded and indexes mapped (see warm_up)
 
     @property
     def store(self) -> Store:
@@ -48,6 +49,24 @@ class Library:
 
                     self._engine = SearchEngine(store)
         return self._engine
+
+
+    def warm_up(self) -> float:
+        """Load every model a request may need and map the vector indexes, before the server
+        accepts requests: the first query then costs what the others do. Returns the seconds."""
+        import time
+
+        from cinesearch import models
+        from cinesearch.models import face_pool
+        from cinesearch.models.device import compute_threads
+        from cinesearch.search.query import parse_query
+
+        t = time.perf_counter()
+        self.engine.search(parse_query("a person walks through a city street at night"), limit=1)
+        if models.face_analyzer() is not None:   # face queries in worker processes (dlib holds the GIL)
+            face_pool.start(min(2, compute_threads()))
+        self.warm = True
+        return time.perf_counter() - t
 
 
 def library(app: Flask | None = None) -> Library:
