@@ -103,7 +103,7 @@ def _giant_png() -> bytes:
     return buf.getvalue()
 
 
-def mixed(base: str, clients: int, requests: int, hostile: bool) -> dict[str, list[float]]:
+def mixed(base: str, clients: int, requests: int, hostile: bool, pause: float = 0.0) -> dict[str, list[float]]:
     """Latencies (s) per request type of `clients` clients cycling search, face, range, thumb."""
     sys.path.insert(0, str(ROOT / "tests"))
     import fixture_media
@@ -149,6 +149,7 @@ def mixed(base: str, clients: int, requests: int, hostile: bool) -> dict[str, li
             else:
                 _get(base + "/api/search?" + urllib.parse.urlencode({"q": long_query}))
             i += 1
+            done.wait(pause)   # 0: back to back; else one costly request every `pause` seconds
 
     bad = threading.Thread(target=attacker) if hostile else None
     if bad is not None:
@@ -177,6 +178,8 @@ def main() -> int:
     ap.add_argument("--server", choices=["serve", "dev", "gunicorn"], default="serve")
     ap.add_argument("--mix", action="store_true", help="search, face search, video ranges and thumbnails")
     ap.add_argument("--hostile", action="store_true", help="with --mix: one more client sending the costliest inputs")
+    ap.add_argument("--hostile-pause", type=float, default=0.0, metavar="S",
+                    help="seconds between the hostile client's requests (default 0: back to back)")
     args = ap.parse_args()
     if not (args.library / "catalogue.sqlite").exists():
         raise SystemExit(f"{args.library}: no library; run benchmarks/query_latency.py --sizes 100000 first")
@@ -200,7 +203,7 @@ def main() -> int:
         if args.mix:
             print(f"{args.server}: {shots:,} shots, {args.clients} clients x {args.requests} mixed requests"
                   f"{' + 1 hostile client' if args.hostile else ''} on loopback")
-            mixed(base, args.clients, args.requests, args.hostile)
+            mixed(base, args.clients, args.requests, args.hostile, args.hostile_pause)
             return 0
         latencies: list[float] = []
         errors = 0

@@ -5,6 +5,7 @@ checked by cinesearch.search.requests, the same checks the CLI makes."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -84,10 +85,14 @@ def face_search():
 
 
 def with_artwork(movie: Movie) -> dict[str, Any]:
-    """A movie as JSON, with the URLs of its poster and fanart when it has them."""
-    from flask import url_for
+    """A movie as JSON, with the URLs of its poster and fanart when it has them, and without the
+    video's path on the server (its file name only) unless the server was told to show paths."""
+    from flask import current_app, url_for
 
     data = movie.as_dict()
+    if not current_app.config.get("SHOW_PATHS"):
+        data["file"] = Path(data.pop("source")).name
+        data["video"] = url_for("pages.video", movie_id=movie.id)
     for kind in ("poster", "fanart"):
         if isinstance(movie.meta.get(kind), str):
             data[kind] = url_for("pages.artwork", movie_id=movie.id, kind=kind)

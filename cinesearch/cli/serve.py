@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     q.add_argument("--port", type=int, default=8000)
     q.add_argument("--threads", type=_threads, default=32, help="request threads (default 32)")
+    q.add_argument("--show-paths", action="store_true",
+                   help="show the videos' paths on this machine in /api/movies (default: file names only)")
     q.add_argument("--dev", action="store_true", help="Flask's development server (reloads nothing; for debugging)")
     q.set_defaults(func=cmd_serve)
 
@@ -51,7 +53,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     open_library(args).close()   # a missing or newer library, or an unreachable Elasticsearch: exit 2 here
     if (warning := bind_warning(args.host)) is not None:
         print(f"cinesearch: warning: {warning}", file=sys.stderr)
-    app = create_app({"LIBRARY": args.library, "STORE": store_options(args), "BIND_HOST": args.host, "WARM": True})
+    app = create_app({"LIBRARY": args.library, "STORE": store_options(args), "BIND_HOST": args.host, "WARM": True,
+                      "SHOW_PATHS": args.show_paths})
     where = f"http://{args.host}:{args.port}/"
     kind = "Flask's development server" if args.dev else f"waitress, {args.threads} threads"
     print(f"cinesearch: serving {Path(args.library).resolve()} at {where} ({kind}; models loaded in "

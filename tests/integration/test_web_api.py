@@ -80,8 +80,33 @@ def test_upload_checks(client, media):
     assert client.post("/api/face-search", data={}, content_type="multipart/form-data").status_code == 400
 
 
+def _source(library: Path, movie_id: str = "summit") -> Path:
+    """Where the video is on this machine (the API shows file names only)."""
+    from cinesearch.search.store import open_store
+
+    store = open_store(library)
+    try:
+        return Path(store.get_movie(movie_id).source)
+    finally:
+        store.close()
+
+
+def test_movies_answers_carry_no_server_paths_unless_asked(client, web_library):
+    import json
+
+    from cinesearch.web.app import create_app
+
+    for url in ("/api/movies", "/api/movies/summit", "/api/health"):
+        text = json.dumps(client.get(url).json)
+        assert str(web_library.parent) not in text and '"source"' not in text, url
+    movie = client.get("/api/movies/summit").json
+    assert movie["file"] == "summit.mp4" and client.get(movie["video"]).status_code == 200
+    shown = create_app({"LIBRARY": str(web_library), "TESTING": True, "SHOW_PATHS": True}).test_client()
+    assert shown.get("/api/movies/summit").json["source"] == str(_source(web_library))
+
+
 def test_range_request_returns_206_with_the_right_bytes(client, web_library):
-    source = Path(client.get("/api/movies/summit").json["source"])
+    source = _source(web_library)
     r = client.get("/video/summit", headers={"Range": "bytes=1000-1999"})
     assert r.status_code == 206 and r.headers["Content-Range"].startswith("bytes 1000-1999/")
     assert r.data == source.read_bytes()[1000:2000]
@@ -98,7 +123,7 @@ def test_media_routes_never_leave_the_library(client, url):
     assert client.get(url, follow_redirects=True).status_code == 404   # (werkzeug first merges "//")
 
 
-def test_pages_render_and_escape_what_the_user_typed(client):
+def test_pages_render_and_escape_what_the_user_typed(client, web_library):
     r = client.get("/", query_string={"q": '<script>alert("x")</script> umbrella'})
     assert r.status_code == 200
     assert b"<script>alert" not in r.data and b"&lt;script&gt;" in r.data
@@ -109,7 +134,7 @@ def test_pages_render_and_escape_what_the_user_typed(client):
     assert page.data.count(b'class="scene"') == len(scenes)      # each scene shown with its first keyframe
     assert b'alt="first shot of scene 1"' in page.data and first_kf.encode() in page.data
     portrait = client.get("/portrait/summit/0")
-    source = Path(client.get("/api/movies/summit").json["source"]).parent
+    source = _source(web_library).parent
     # the copy made at index time: the very bytes of the portrait movie.json named
     assert portrait.status_code == 200 and portrait.data == (source / "cast" / "obama.jpg").read_bytes()
     assert client.get("/movie/nope").status_code == 404
