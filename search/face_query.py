@@ -14,7 +14,7 @@ from cinesearch.errors import UserError
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000          # a JPEG: decoded at a fraction of its size (draft mode), so cheap
 MAX_PIXELS_FULL_DECODE = 16_000_000   # PNG, WebP, ...: decoded whole (a 36 MP PNG took 0.7 s of CPU)
-MAX_SIDE = 800    # a query photo is searched at most this large: its face is big, and detection cost grows with area
+MAX_SIDE = 1024   # a query photo is searched at most this large: its face is big, and detection cost grows with area
 
 
 class FaceQueryError(UserError, ValueError):
