@@ -12,6 +12,11 @@ for name in bikes.mp4 cityCC0.mpg carphone_pristine.mp4 bigbuckbunny.mp4 demo.mp
   src="$(.venv/bin/python tests/fixture_media.py "$name")"
   ln -sf "$src" "sample/$name"
 done
+# a library as Kodi/Jellyfin keep one (NFO, embedded and sidecar subtitles, actor photos, a poster,
+# a trailer, partly subtitled speech), built with ffmpeg from the same real fixtures
+echo "demo: laying out sample/Movies in Kodi layout" >&2
+rm -rf sample/Movies
+.venv/bin/python tests/library_builder.py sample/Movies >/dev/null
 .venv/bin/cinesearch index sample --library "$LIB" --profile "${PROFILE:-fast}"
 echo
 .venv/bin/cinesearch movies --library "$LIB"
@@ -20,5 +25,9 @@ echo
 echo
 echo "demo: search \"people riding bicycles\"" >&2
 .venv/bin/cinesearch search "people riding bicycles" --limit 3 --library "$LIB"
+echo "demo: search --cast \"The President\" (an actor of Summit's movie.nfo, found by face)" >&2
+.venv/bin/cinesearch search --cast "The President" --limit 3 --library "$LIB"
+echo "demo: search \"a golden key under the stairs\" (Harbour's embedded subtitles)" >&2
+.venv/bin/cinesearch search "a golden key under the stairs" --limit 2 --library "$LIB"
 echo "demo: library at $LIB — serving the search page (Ctrl-C stops it)" >&2
 exec .venv/bin/cinesearch serve --library "$LIB" --host 127.0.0.1 --port "${PORT:-8000}"

@@ -215,3 +215,10 @@ def two_voices() -> Path:
 def french_untagged() -> Path:
     two_voices()
     return mb.built("library/french-untagged.mp4")
+
+
+if __name__ == "__main__":
+    # python tests/library_builder.py DEST: lay the Kodi-layout library out at DEST (README command (1))
+    import sys
+
+    print(kodi_library(Path(sys.argv[1])))

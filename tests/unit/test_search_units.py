@@ -182,3 +182,19 @@ def test_a_query_is_capped_in_sentences_and_names():
         parse_query(ok + " One more.")
     with pytest.raises(QueryError, match=f"at most {MAX_NAMES}"):
         parse_query("x", tags=[f"t{i}" for i in range(MAX_NAMES + 1)])
+
+
+def test_a_giant_png_is_refused_from_its_header_and_a_big_jpeg_is_shrunk():
+    import io
+
+    from PIL import Image
+
+    from cinesearch.search.face_query import MAX_SIDE, FaceQueryError, decode_photo
+
+    png = io.BytesIO()
+    Image.new("RGB", (6000, 6000), (200, 180, 160)).save(png, "PNG")
+    with pytest.raises(FaceQueryError, match="6000x6000 is too large for a PNG"):
+        decode_photo(png.getvalue())
+    jpeg = io.BytesIO()
+    Image.new("RGB", (5000, 3000), (90, 120, 60)).save(jpeg, "JPEG")
+    assert max(decode_photo(jpeg.getvalue()).shape[:2]) <= MAX_SIDE
