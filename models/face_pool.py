@@ -6,8 +6,11 @@ threads wait on them without the GIL. The CLI does not start the pool and embeds
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -25,7 +28,16 @@ def _init() -> None:
     global _analyzer
     from cinesearch.models.faces import load_face_analyzer
 
+    threading.Thread(target=_leave_with_parent, args=(os.getppid(),), daemon=True).start()
     _analyzer = load_face_analyzer()
+
+
+def _leave_with_parent(parent: int) -> None:
+    """In a worker: exit when the server is gone, however it ended (SIGKILL included), rather than
+    live on as an orphan holding the face models."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _faces(rgb: np.ndarray) -> list[tuple[tuple[int, int, int, int], float, np.ndarray]]:
@@ -45,6 +57,7 @@ def start(workers: int = 2) -> None:
             _workers = max(1, workers)
             _pool = ProcessPoolExecutor(_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init)
             list(_pool.map(_faces, [np.zeros((8, 8, 3), np.uint8)] * _workers))   # every worker loaded
+            atexit.register(stop)
 
 
 def query_faces(rgb: np.ndarray) -> list[Face] | None:

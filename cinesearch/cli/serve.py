@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def bind_warning(host: str) -> str | None:
             f"videos (no authentication); bind 127.0.0.1 or put an authenticating proxy in front")
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from cinesearch.web.app import MAX_UPLOAD_BYTES, create_app
 
@@ -53,6 +58,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     open_library(args).close()   # a missing or newer library, or an unreachable Elasticsearch: exit 2 here
     if (warning := bind_warning(args.host)) is not None:
         print(f"cinesearch: warning: {warning}", file=sys.stderr)
+    # SIGTERM (systemd, docker stop) ends the server as Ctrl-C does: the face workers are stopped
+    signal.signal(signal.SIGTERM, _interrupt)
     app = create_app({"LIBRARY": args.library, "STORE": store_options(args), "BIND_HOST": args.host, "WARM": True,
                       "SHOW_PATHS": args.show_paths})
     where = f"http://{args.host}:{args.port}/"

@@ -66,3 +66,33 @@ def test_face_queries_in_worker_processes_match_the_in_process_ones(media):
     finally:
         face_pool.stop()
     assert face_pool.query_faces(rgb) is None      # stopped: callers embed in-process again
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_no_face_worker_outlives_the_server(web_library, how):
+    """Stopped by SIGTERM (systemd, docker stop) the server stops its face workers; killed with
+    SIGKILL, its workers notice their parent is gone and exit."""
+    import signal
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cinesearch.cli", "serve", "--library", str(web_library), "--port",
+                             str(port)], cwd=REPO, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "ready at" not in (proc.stderr.readline() or "ready at"):
+            pass
+        children = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                                    text=True).stdout.split()]
+        assert len(children) >= 2, children            # the face workers (and the resource tracker)
+        proc.send_signal(getattr(signal, how))
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+            time.sleep(0.2)
+        alive = [c for c in children if Path(f"/proc/{c}").exists()
+                 and "zombie" not in Path(f"/proc/{c}/status").read_text().lower()]
+        assert not alive, alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()
