@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,19 @@ def common_flags() -> argparse.ArgumentParser:
     common.add_argument("--es-prefix", default=argparse.SUPPRESS, metavar="NAME",
                         help="name prefix of the library's indices (default: cinesearch)")
     return common
+
+
+def whole_number(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from lo to hi, else a usage error that says so."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"must be {lo} to {hi}")
+        return n
+    return parse
 
 
 def emit(args: argparse.Namespace, data: Any, human: str) -> None:

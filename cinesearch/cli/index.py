@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from cinesearch.cli.common import emit, open_library, store_options
+from cinesearch.cli.common import emit, open_library, store_options, whole_number
 from cinesearch.errors import EXIT_INPUT, EXIT_OK
 
 if TYPE_CHECKING:   # the indexer is imported when the command runs (other commands start faster)
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--profile", choices=["fast", "full"], default="fast",
                    help="fast: PySceneDetect; full: TransNetV2 fused with it (slower on CPU)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
-    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+    p.add_argument("--jobs", type=whole_number(1, 64), default=1, metavar="N",
                    help="movies built at once, each in its own process with its share of the cores (default 1)")
     p.add_argument("--languages", type=_languages, default=None, metavar="LANGS",
                    help="preferred languages, in order, for subtitles and the audio stream, such as en,fr "
@@ -35,16 +35,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="a side file that cannot be used (a bad NFO, actor photo or subtitle stream) fails its "
                         "movie instead of being skipped")
     p.set_defaults(func=cmd_index)
-
-
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= n <= 64:
-        raise argparse.ArgumentTypeError("must be 1 to 64")
-    return n
 
 
 def _languages(text: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from cinesearch.cli.common import open_library, store_options
+from cinesearch.cli.common import open_library, store_options, whole_number
 from cinesearch.errors import EXIT_OK
 from cinesearch.search.requests import check_port
 
@@ -22,21 +22,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     q = sub.add_parser("serve", parents=[common], help="serve the search page and the JSON API")
     q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     q.add_argument("--port", type=int, default=8000)
-    q.add_argument("--threads", type=_threads, default=32, help="request threads (default 32)")
+    q.add_argument("--threads", type=whole_number(1, 256), default=32, help="request threads (default 32)")
     q.add_argument("--show-paths", action="store_true",
                    help="show the videos' paths on this machine in /api/movies (default: file names only)")
     q.add_argument("--dev", action="store_true", help="Flask's development server (reloads nothing; for debugging)")
     q.set_defaults(func=cmd_serve)
-
-
-def _threads(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= n <= 256:
-        raise argparse.ArgumentTypeError("must be 1 to 256")
-    return n
 
 
 def bind_warning(host: str) -> str | None:
