@@ -34,6 +34,11 @@ def _suggestions() -> dict:
             "known_cast": cast[:MAX_SUGGESTIONS]}
 
 
+@pages.app_context_processor
+def _query_box() -> dict:
+    return {"shown_query": shown_query(request.args) if request else ""}
+
+
 @pages.app_template_filter("clock")
 def clock(t: float) -> str:
     m, s = divmod(float(t), 60)
@@ -131,7 +136,33 @@ def movie(movie_id: str):
     scenes = store.get_scenes(movie_id)
     characters = store.get_characters(movie_id)
     return render_template("movie.html", movie=m, shots=shots, scenes=scenes, characters=characters,
-                           **_suggestions())
+                           start=start_time(request.args.get("t"), m.duration), **_suggestions())
+
+
+def start_time(raw: str | None, duration: float) -> float | None:
+    """`?t=12.5` (seconds; also `1:02.5`): where the movie page's player starts; None when absent,
+    unreadable or outside the film."""
+    if not raw or len(raw) > 20:
+        return None
+    try:
+        parts = [float(p) for p in raw.split(":")]
+    except ValueError:
+        return None
+    if len(parts) > 3 or any(p != p or p < 0 for p in parts):   # NaN or negative
+        return None
+    seconds = 0.0
+    for p in parts:
+        seconds = seconds * 60 + p
+    return seconds if seconds <= max(duration, 0.0) else None
+
+
+def shown_query(args) -> str:
+    """What the query box shows: the typed text, or the tag and cast a link searched for."""
+    if args.get("q"):
+        return str(args.get("q"))
+    parts = [f'tag:"{t}"' if " " in t else f"tag:{t}" for t in args.getlist("tags") if t]
+    parts += [f'cast:"{c}"' if " " in c else f"cast:{c}" for c in args.getlist("cast") if c]
+    return " ".join(parts)
 
 
 def _inside(root: Path, rel: str) -> Path:

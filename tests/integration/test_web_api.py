@@ -158,3 +158,24 @@ def test_show_more_raises_the_limit_while_the_answer_fills_it(client):
     assert "Show more clips" not in last                      # nothing more to show
     like = client.get("/similar/story/0", query_string={"limit": 1}).get_data(as_text=True)
     assert like.count('class="clip"') == 1 and "/similar/story/0?limit=21" in like
+
+
+def test_the_query_box_shows_tag_and_cast_searches_and_timecode_links_open_the_player_there(client):
+    import re
+
+    page = client.get("/", query_string={"tags": "politics"}).get_data(as_text=True)
+    assert 'value="tag:politics"' in page
+    page = client.get("/", query_string={"cast": "Obama"}).get_data(as_text=True)
+    assert 'value="cast:Obama"' in page
+    links = re.findall(r'href="(/movie/summit\?t=[0-9.]+)"', page)
+    assert links, "each result links to its moment"
+    start = float(links[0].split("t=")[1])
+
+    def player(url: str) -> str:
+        html = client.get(url).get_data(as_text=True)
+        return re.search(r'class="main-player"[^>]*src="([^"]*)"', html).group(1)
+
+    assert player(links[0]) == f"/video/summit#t={start:.2f}"
+    assert player("/movie/summit?t=0:03.5") == "/video/summit#t=3.50"
+    for bad in ("abc", "-1", "99999", "nan", "1:2:3:4"):
+        assert player(f"/movie/summit?t={bad}") == "/video/summit", bad
