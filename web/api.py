@@ -99,9 +99,30 @@ def with_artwork(movie: Movie) -> dict[str, Any]:
     return data
 
 
+BROWSE_ARGS = ("page", "per", "sort", "genre", "tag", "person", "text")
+
+
 @api.get("/movies")
 def movies():
-    return jsonify([with_artwork(m) for m in library().store.list_movies()])
+    """Every film; with any of page, per, sort, genre, tag, person, text, one page of them, with
+    the total in X-Total-Count and the next and previous pages in a Link header (as GitHub's API)."""
+    from flask import url_for
+
+    from cinesearch.search.overview import browse, parse_browse
+
+    if not any(k in request.args for k in BROWSE_ARGS):
+        return jsonify([with_artwork(m) for m in library().store.list_movies()])
+    b = parse_browse(request.args.to_dict())
+    shown, pages, total = browse(library().overview.cards(), b)
+    resp = jsonify([with_artwork(c.movie) for c in shown])
+    resp.headers["X-Total-Count"] = str(total)
+    page = min(b.page, pages)
+    links = [(rel, p) for rel, p in (("prev", page - 1), ("next", page + 1)) if 1 <= p <= pages]
+    if links:
+        args = request.args.to_dict()
+        resp.headers["Link"] = ", ".join(f'<{url_for("api.movies", **(args | {"page": p}))}>; rel="{rel}"'
+                                         for rel, p in links)
+    return resp
 
 
 def movie_or_404(movie_id: str) -> Movie:

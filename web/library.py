@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from cinesearch.search.engine import SearchEngine
+    from cinesearch.search.overview import Overview
     from cinesearch.search.store import Store
 
 EXTENSION = "cinesearch"
@@ -27,6 +28,7 @@ class Library:
         self._opening = threading.Lock()      # only so that two first requests do not open two stores
         self._store: Store | None = None
         self._engine: SearchEngine | None = None
+        self._overview: Overview | None = None
         self.warm = False                      # models loaded and indexes mapped (see warm_up)
 
     @property
@@ -50,6 +52,17 @@ class Library:
                     self._engine = SearchEngine(store)
         return self._engine
 
+    @property
+    def overview(self) -> Overview:
+        """The films as cards with their facets (the home page, /api/movies paging)."""
+        if self._overview is None:
+            store = self.store
+            with self._opening:
+                if self._overview is None:
+                    from cinesearch.search.overview import Overview
+
+                    self._overview = Overview(store)
+        return self._overview
 
     def warm_up(self) -> float:
         """Load every model a request may need and map the vector indexes, before the server
@@ -63,6 +76,7 @@ class Library:
 
         t = time.perf_counter()
         self.engine.search(parse_query("a person walks through a city street at night"), limit=1)
+        self.overview.cards()
         if models.face_analyzer() is not None:   # face queries in worker processes (dlib holds the GIL)
             face_pool.start(min(2, compute_threads()))
         self.warm = True

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, render_template, request, send_file, url_for
 from markupsafe import Markup, escape
 
 from cinesearch.errors import UserError, http_status
+from cinesearch.search.requests import search_query
 from cinesearch.web.api import face_from_upload, run_search, run_similar, search_args, similar_args
 from cinesearch.web.library import library
 
@@ -36,7 +37,7 @@ def _suggestions() -> dict:
 
 @pages.app_context_processor
 def _query_box() -> dict:
-    return {"shown_query": shown_query(request.args) if request else ""}
+    return {"shown_query": shown_query(request.args) if request else "", "modalities": MODALITIES}
 
 
 @pages.app_template_filter("clock")
@@ -60,6 +61,25 @@ def highlight(text: str, words: list[str]) -> Markup:
     return Markup("".join(out))
 
 
+@pages.app_template_filter("enumerate")
+def _enumerate(items: list) -> list:
+    return list(enumerate(items))
+
+
+@pages.app_template_filter("media_url")
+def _media_url(rel: str) -> str:
+    return url_for("pages.media", rel=rel)
+
+
+@pages.app_template_filter("groupby_film")
+def groupby_film(items: list[tuple[int, dict]]) -> list[tuple[str, list[tuple[int, dict]]]]:
+    """(position, result) pairs grouped by film, films in the order of their best result."""
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for i, r in items:
+        groups.setdefault(r["movie_id"], []).append((i, r))
+    return list(groups.items())
+
+
 def _export_links(endpoint: str, **values) -> dict[str, str]:
     """Links that download the same answer as selects (EDL, OTIO, CSV) from the JSON API."""
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "format"}
@@ -81,25 +101,100 @@ def _more_link(endpoint: str, limit: int, **values) -> str | None:
     return url_for(endpoint, **values, **args)
 
 
+PREVIEW_FRAMES = 6     # keyframes a card scrubs through on hover or focus
+MODALITIES = {            # the result filter: evidence kinds a user can tell apart
+    "subtitle": "subtitles", "transcript": "transcript", "ocr": "on-screen text", "description": "descriptions",
+    "concepts": "visual labels", "visual": "picture (CLIP)", "tag": "tags", "face": "faces",
+}
+
+
+def _preview_frames(results: list[dict]) -> dict[int, list[str]]:
+    """Per result (by position), the keyframes of its shots, for the hover preview."""
+    keys = {}
+    for i, r in enumerate(results):
+        first, last = r["shots"]
+        keys[i] = [(r["movie_id"], s) for s in range(first, min(last, first + PREVIEW_FRAMES - 1) + 1)]
+    cards = library().store.describe_shots(sorted({k for ks in keys.values() for k in ks}))
+    out: dict[int, list[str]] = {}
+    for i, ks in keys.items():
+        frames = [kf.path for k in ks if k in cards for kf in cards[k][0].keyframes]
+        step = max(1, len(frames) // PREVIEW_FRAMES)
+        out[i] = frames[::step][:PREVIEW_FRAMES]
+    return out
+
+
+def _matches_modality(result: dict, modality: str) -> bool:
+    return any(w.get("kind") == modality or w.get("modality") == modality
+               or (modality == "face" and w.get("modality") == "link") for w in result["why"])
+
+
 def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None,
-            exports: dict[str, str] | None = None, more: str | None = None):
+            exports: dict[str, str] | None = None, more: str | None = None, shown: str | None = None):
     from cinesearch.search.query import keywords
 
     words = keywords(answer["query"]["text"]) if answer and answer["query"].get("text") else []
+    frames = _preview_frames(answer["results"]) if answer else {}
+    home = _home() if answer is None and error is None else None
     return render_template("search.html", answer=answer, error=error, words=words, face_note=face_note,
                            args=request.values, exports=exports if answer and answer["results"] else None,
-                           more=more, **_suggestions()), status
+                           more=more, frames=frames, home=home, modalities=MODALITIES,
+                           group=request.values.get("group") == "film",
+                           shown_query=shown if shown is not None else shown_query(request.values),
+                           **_suggestions()), status
+
+
+def _home() -> dict:
+    """The library at a glance: a page of film cards, the facets, sorting and paging."""
+    from cinesearch.search.overview import browse, facets, parse_browse
+
+    b = parse_browse(request.args.to_dict())
+    cards = library().overview.cards()
+    shown, pages, total = browse(cards, b)
+    here = {k: v for k, v in request.args.to_dict().items() if k in ("genre", "tag", "person", "text", "sort", "per")}
+
+    def link(**change: object) -> str:
+        return url_for("pages.index", **{k: v for k, v in (here | change).items() if v not in (None, "")})
+
+    return {"cards": shown, "pages": pages, "page": min(b.page, pages), "total": total, "facets": facets(cards),
+            "browse": b, "link": link, "text_labels": _text_labels()}
+
+
+def _text_labels() -> dict[str, str]:
+    from cinesearch.search.overview import TEXT_LABELS
+
+    return TEXT_LABELS
+
+
+def _filtered_query(args) -> tuple:
+    """The query and limit, narrowed by the result filters: year and genre (as a movie filter)."""
+    query, limit = search_args(args)
+    year, genre = (args.get("year") or "").strip(), (args.get("genre") or "").strip()
+    if year or genre:
+        from cinesearch.search.overview import select
+
+        films = {c.movie.id for c in select(library().overview.cards(), genre=genre or None)
+                 if not year or str(c.movie.year) == year}
+        wanted = set(query.movies) & films if query.movies else films
+        query.movies = sorted(wanted) or ["\x00none"]   # nothing of the library passes the filters
+    return query, limit
 
 
 @pages.get("/")
 def index():
     if not any(request.args.get(k) for k in ("q", "tags", "cast")):
-        return _render(None, None)
+        try:
+            return _render(None, None)
+        except UserError as exc:
+            return _render(None, str(exc), http_status(exc))
     try:
-        query, limit = search_args(request.args)
+        query, limit = _filtered_query(request.args)
     except UserError as exc:
         return _render(None, str(exc), http_status(exc))
-    answer = run_search(query, limit + 1)
+    modality = request.args.get("kind") or ""
+    answer = run_search(query, min(100, 3 * limit) + 1 if modality else limit + 1)
+    if modality:
+        answer["results"] = [r for r in answer["results"] if _matches_modality(r, modality)]
+        answer["relevance"]["strong"] = sum(1 for r in answer["results"] if r.get("strong"))
     more = _more_link("pages.index", limit) if _cut(answer, limit) else None
     return _render(answer, None, exports=_export_links("api.search"), more=more)
 
@@ -111,7 +206,9 @@ def face():
         query, limit = search_args(request.form)
     except UserError as exc:
         return _render(None, str(exc), http_status(exc))
-    return _render(run_search(query, limit, face=vector), None, face_note=note)
+    photo = request.files.get("photo")
+    shown = f"face: {Path(photo.filename).name}" if photo is not None and photo.filename else "face photo"
+    return _render(run_search(query, limit, face=vector), None, face_note=note, shown=shown)
 
 
 @pages.get("/similar/<movie_id>/<int:shot>")
@@ -135,8 +232,32 @@ def movie(movie_id: str):
     shots = store.get_shots(movie_id)
     scenes = store.get_scenes(movie_id)
     characters = store.get_characters(movie_id)
+    lines = [t for t in store.get_texts(movie_id) if t.kind in PANEL_KINDS and t.start is not None]
+    lines.sort(key=lambda t: (t.start or 0.0, PANEL_KINDS.index(t.kind)))
+    start = start_time(request.args.get("t"), m.duration)
+    hits, error, words = [], None, []
+    if (request.args.get("q") or "").strip():
+        from cinesearch.search.query import keywords
+
+        try:
+            query = search_query(store, request.args["q"], movies=[movie_id])
+            hits = library().engine.search(query, limit=MAX_FILM_HITS)["results"]
+            words = keywords(query.text)
+        except UserError as exc:
+            error = str(exc)
+    at = start if start is not None else m.duration / 2
+    still = next((s.keyframes[len(s.keyframes) // 2].path for s in shots if s.start <= at < s.end and s.keyframes),
+                 None)
+    hit_shots = {i for h in hits if h.get("strong") for i in range(h["shots"][0], h["shots"][1] + 1)}
     return render_template("movie.html", movie=m, shots=shots, scenes=scenes, characters=characters,
-                           start=start_time(request.args.get("t"), m.duration), **_suggestions())
+                           start=start, lines=lines[:MAX_PANEL_LINES], more_lines=max(0, len(lines) - MAX_PANEL_LINES),
+                           hits=hits, hit_shots=hit_shots, error=error, words=words, still=still,
+                           **_suggestions())
+
+
+PANEL_KINDS = ("subtitle", "transcript", "description")   # the time-aligned panel under the player
+MAX_PANEL_LINES = 5_000
+MAX_FILM_HITS = 30
 
 
 def start_time(raw: str | None, duration: float) -> float | None:

@@ -117,7 +117,13 @@ def _emit_clips(args: argparse.Namespace, answer: dict[str, Any]) -> None:
     for note in answer["notes"]:
         notice(note)
     lines = []
+    rated = "relevance" in answer and answer["results"]
+    if rated and not answer["relevance"]["strong"]:
+        lines.append("no strong match (see README, Relevance floor); the closest clips:")
     for rank, r in enumerate(answer["results"], start=1):
+        if rated and r.get("strong") is False and (rank == 1 or answer["results"][rank - 2].get("strong")) \
+                and answer["relevance"]["strong"]:
+            lines.append(f"weaker matches ({sum(1 for x in answer['results'] if x.get('strong') is False)}):")
         lines.append(f"{rank:>2}. {r['movie_id']}  {fmt_time(r['start'])} - {fmt_time(r['end'])}  "
                      f"score {r['score']:.3f}  {r.get('title') or ''}")
         for part in r.get("focus", []):
