@@ -86,12 +86,13 @@ def _stem(word: str) -> str:
 
 def keyword_coverage(keywords: Iterable[str], text: str) -> float:
     """The share of the query's keywords that a text holds (crude stems: `riding` meets `riders`)."""
-    wanted = {_stem(k) for k in keywords if k}
+    wanted = {_stem(k): len(k) for k in keywords if k}     # stem -> length of the word typed
     if not wanted:
         return 0.0
     have = [_stem(w) for w in _WORD.findall(text)]
-    def meets(k: str, h: str) -> bool:
-        return h == k or (len(k) >= 4 and h.startswith(k)) or (len(h) >= 4 and k.startswith(h))
+
+    def meets(k: str, h: str) -> bool:   # words under 4 letters match whole, not as prefixes
+        return h == k or (wanted[k] >= 4 and h.startswith(k)) or (len(h) >= 4 and k.startswith(h))
 
     return sum(1 for k in wanted if any(meets(k, h) for h in have)) / len(wanted)
 

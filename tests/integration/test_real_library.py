@@ -48,7 +48,7 @@ def test_exactly_three_movies_with_the_trailer_linked_to_its_film_and_not_listed
 def test_a_line_from_each_subtitle_source_is_found_first_with_its_language(indexed, cli, line, movie, lang, source):
     _root, lib, _ = indexed
     top = _top(cli, lib, line)[0]
-    assert top["movie_id"] == movie
+    assert top["movie_id"] == movie and top["strong"], top
     said = [w for w in top["why"] if w.get("kind") == "subtitle" and w.get("text") == line]
     assert said, top["why"]
     assert said[0]["lang"] == lang and said[0]["source"] == source

@@ -56,7 +56,7 @@ def test_a_paraphrase_of_the_spoken_line_finds_its_span_first(story_library, cli
     results = _search(cli, story_library, "someone asks for the umbrella to be taken to the railway station",
                       "--movie", movie)
     top = results[0]
-    assert top["movie_id"] == movie
+    assert top["movie_id"] == movie and top["strong"], top
     assert iou((top["start"], top["end"]), SPOKEN_SPAN) >= 0.5, top
     kinds = {w.get("kind") for w in top["why"]}
     assert ("subtitle" if movie == "subs" else "transcript") in kinds
@@ -64,6 +64,7 @@ def test_a_paraphrase_of_the_spoken_line_finds_its_span_first(story_library, cli
 
 def test_the_burned_in_text_finds_its_shot_first(story_library, cli):
     top = _search(cli, story_library, "meet me at the lighthouse")[0]
+    assert top["strong"], top
     assert iou((top["start"], top["end"]), CAPTION_SHOT) >= 0.5, top
     assert any(w.get("kind") == "ocr" for w in top["why"])
 
@@ -73,6 +74,7 @@ def test_a_word_of_the_burned_in_text_is_found_by_keyword(story_library, cli):
     so BM25 finds the caption's shot by any one of them."""
     for movie in ("subs", "speech"):
         top = _search(cli, story_library, "lighthouse", "--movie", movie)[0]
+        assert top["strong"], top
         assert iou((top["start"], top["end"]), CAPTION_SHOT) >= 0.5, top
         assert {"modality": "bm25", "kind": "ocr"}.items() <= next(
             w for w in top["why"] if w.get("modality") == "bm25").items(), top["why"]
@@ -84,6 +86,7 @@ def test_a_paragraph_localizes_each_sentence_in_order(story_library, cli):
     top = _search(cli, story_library, paragraph, "--movie", "subs")[0]
     truth = [(a, b) for a, b, _ in mb.STORY_CUES]
     parts = top["focus"]
+    assert top["strong"], top
     assert len(parts) == 3
     for part, span in zip(parts, truth, strict=True):
         assert iou((part["start"], part["end"]), span) >= 0.5, (part, span)
@@ -92,7 +95,7 @@ def test_a_paragraph_localizes_each_sentence_in_order(story_library, cli):
 
 def test_a_movie_filter_and_a_phrase_restrict_results(story_library, cli):
     results = _search(cli, story_library, '"blue umbrella"', "--movie", "speech")
-    assert results and {r["movie_id"] for r in results} == {"speech"}
+    assert results and {r["movie_id"] for r in results} == {"speech"} and results[0]["strong"]
     assert any("blue umbrella" in (w.get("text") or "").lower() for w in results[0]["why"])
 
 

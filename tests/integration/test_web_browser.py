@@ -34,18 +34,23 @@ def server(web_library):
 
 
 @pytest.fixture(scope="module")
-def page(server, tmp_path_factory):
+def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed (deploy/setup.sh installs it with CINESEARCH_SETUP_TESTS=1)")
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def test_type_a_query_see_results_and_play_from_the_start(page, server):
@@ -110,3 +115,142 @@ def test_more_like_this_from_the_timeline_finds_the_same_clip_in_the_other_film(
     first.locator("a.more").click()          # and on from a result
     page.wait_for_selector(".like")
     assert "/similar/summit/" in page.url
+
+
+# -- the demo's sample library: home, relevance fold, movie page, keyboard, accessibility ------------
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def sample_page(browser):
+    """A page of its own: the sample library is one (embedded) library, whatever backend the other
+    tests of this module run on."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def sample_server(sample_library):
+    from werkzeug.serving import make_server
+
+    from cinesearch.web.app import create_app
+
+    srv = make_server("127.0.0.1", 0, create_app({"LIBRARY": str(sample_library)}), threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+
+
+def _films(page) -> list[str]:
+    return page.locator(".film b").all_inner_texts()
+
+
+def test_the_home_shows_the_library_with_facets_and_pages(sample_page, sample_server):
+    page = sample_page
+    page.goto(sample_server + "/?per=3&sort=title")
+    first = _films(page)
+    assert len(first) == 3
+    assert page.locator(".facets h2").first.text_content() == "Genres"
+    page.wait_for_function("() => [...document.querySelectorAll('.facets .people img, .film img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+    page.screenshot(path=str(SHOTS / "home.png"), full_page=True)
+    page.click("a[rel=next]")
+    second = _films(page)
+    assert second and not set(first) & set(second)
+    assert "page 2 of 3" in page.locator(".pager").inner_text()
+    page.click(".facets a:text-is('Drama')")               # a genre of Summit's movie.nfo
+    assert _films(page) == ["Summit"]
+    page.click(".facets .people a >> nth=0")                # a cast portrait
+    assert "person=" in page.url and _films(page) == ["Summit"]
+
+
+def test_one_good_match_shows_and_the_weaker_ones_fold(sample_page, sample_server):
+    page = sample_page
+    page.goto(sample_server + "/?q=a+golden+key+hidden+under+the+stairs")
+    shown = page.locator(".clip:visible")
+    assert shown.count() == 1 and shown.first.locator(".title").inner_text() == "Harbour"
+    fold = page.locator("details.weaker")
+    assert fold.count() == 1 and not fold.evaluate("d => d.open")
+    page.screenshot(path=str(SHOTS / "weaker-fold-closed.png"), full_page=True)
+    fold.locator("summary").click()
+    assert page.locator(".clip:visible").count() > 1
+    page.screenshot(path=str(SHOTS / "weaker-fold-open.png"), full_page=True)
+    page.goto(sample_server + "/?q=an+underwater+volcano+erupting")
+    assert page.locator(".no-strong").is_visible() and page.locator(".clip:visible").count() == 0
+
+
+def _current_time(page) -> float:
+    return float(page.locator("#player").evaluate("v => v.currentTime"))
+
+
+def test_a_transcript_line_seeks_the_player_and_is_highlighted(sample_page, sample_server):
+    page = sample_page
+    page.goto(sample_server + "/movie/harbour-2011")
+    line = page.locator("#lines button.line", has_text="sail to the island")
+    cue = float(line.get_attribute("data-start"))
+    line.click()
+    page.wait_for_function("() => { const v = document.getElementById('player'); return v.readyState >= 1 && "
+                           "v.currentTime > 0; }", timeout=20000)
+    assert abs(_current_time(page) - cue) <= 0.5 + 0.3, (_current_time(page), cue)   # it plays on meanwhile
+    page.wait_for_selector("#lines button.line.now")
+    assert "sail to the island" in page.locator("#lines button.now").inner_text()
+    page.screenshot(path=str(SHOTS / "movie-transcript.png"), full_page=True)
+
+
+def test_a_timecode_link_opens_the_player_there(sample_page, sample_server):
+    page = sample_page
+    page.goto(sample_server + "/movie/harbour-2011?t=16.5")
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1", timeout=20000)
+    assert abs(_current_time(page) - 16.5) <= 0.5
+    assert page.locator("#player").get_attribute("poster")            # a poster frame, not a black box
+    page.goto(sample_server + "/movie/harbour-2011?q=golden+key")      # search inside the film: hits marked
+    assert page.locator(".strip .hit-mark").count() >= 1 and page.locator(".timeline .shot.hit").count() >= 1
+    page.screenshot(path=str(SHOTS / "movie-hits.png"), full_page=True)
+
+
+def test_hovering_a_card_previews_its_keyframes(sample_page, sample_server):
+    page = sample_page
+    page.goto(sample_server + "/?q=people+riding+bicycles")
+    card = page.locator(".clip[data-frames]:visible").first
+    assert len(card.get_attribute("data-frames").split()) >= 2
+    img = card.locator(".frame img")
+    before = img.get_attribute("src")
+    card.locator(".frame").hover()
+    page.wait_for_function("([i, s]) => i.getAttribute('src') !== s", arg=[img.element_handle(), before], timeout=3000)
+    page.screenshot(path=str(SHOTS / "hover-preview.png"))
+    page.mouse.move(0, 0)
+    page.wait_for_function("([i, s]) => i.getAttribute('src') === s", arg=[img.element_handle(), before], timeout=3000)
+
+
+def test_keyboard_only_from_slash_to_playing_a_result(sample_page, sample_server):
+    page = sample_page
+    page.goto(sample_server + "/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("a golden key hidden under the stairs")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".clip")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.classList.contains('clip')")
+    page.keyboard.press("Enter")
+    video = page.locator(".clip video.player").first
+    page.wait_for_function("v => v.readyState >= 2 && v.currentTime > 0", arg=video.element_handle(), timeout=20000)
+    page.screenshot(path=str(SHOTS / "keyboard-play.png"))
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=a+golden+key+hidden+under+the+stairs", "/movie/summit-2009",
+                                  "/movie/harbour-2011?q=golden+key"])
+def test_no_serious_accessibility_violations(sample_page, sample_server, path):
+    """axe-core (Deque's engine, as shipped in axe-playwright-python) run inside the page."""
+    import axe_playwright_python
+
+    page = sample_page
+    source = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    page.goto(sample_server + path)
+    page.evaluate(source)        # evaluated through the DevTools protocol, so the page's CSP allows it
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+           if v["impact"] in SERIOUS]
+    assert not bad, bad
