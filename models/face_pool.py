@@ -41,10 +41,9 @@ def _leave_with_parent(parent: int) -> None:
 
 
 def _faces(rgb: np.ndarray) -> list[tuple[tuple[int, int, int, int], float, np.ndarray]]:
-    """In a worker: the photo's faces, looked for at its size first and upsampled only when that
-    finds none (a query photo's face is large)."""
+    """In a worker: the photo's faces (FaceAnalyzer.photo_faces)."""
     assert _analyzer is not None
-    found = _analyzer.faces(rgb, upsample=0) or _analyzer.faces(rgb, upsample=1)
+    found = _analyzer.photo_faces(rgb)
     return [(f.box, f.score, f.vector) for f in found]
 
 

@@ -20,6 +20,7 @@ DIM = 128
 # dlib vectors have norm ~1.39; distance 0.6 between raw vectors ~ cosine 0.907 between unit ones.
 SAME_PERSON_COSINE = 0.90
 MIN_FACE_PX = 36            # smaller faces embed poorly; they are left to the visual and temporal links
+PHOTO_DETECT_SIDE = 512     # a query photo is first looked at this small (HOG's cost grows with area)
 
 
 def box_size(box: tuple[int, int, int, int]) -> int:
@@ -92,6 +93,27 @@ class FaceAnalyzer:
         vecs = self.embed(img, [b for b, _ in boxes])
         out = [Face(b, s, v) for (b, s), v in zip(boxes, vecs, strict=True)]
         return sorted(out, key=lambda f: -f.size)
+
+    def photo_faces(self, rgb: np.ndarray) -> list[Face]:
+        """A query photo's faces, largest first, found as cheaply as they can be: detected on a
+        copy at most PHOTO_DETECT_SIDE px and embedded at full size (the landmarks realign the
+        box there). When the copy shows exactly one face, that is the photo's subject; when it
+        shows none or several, the photo is searched at full size (a group's faces counted),
+        then upsampled (a small face in a wide photo)."""
+        h, w = rgb.shape[:2]
+        scale = PHOTO_DETECT_SIDE / max(h, w, 1)
+        if scale < 0.8:
+            from PIL import Image
+
+            small = np.asarray(Image.fromarray(np.ascontiguousarray(rgb, np.uint8))
+                               .resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BILINEAR))
+            found = [(tuple(min(lim, max(0, round(v / scale))) for v, lim in zip(b, (w, h, w, h), strict=True)), sc)
+                     for b, sc in self.detect(small, 0)]
+            found = [(b, sc) for b, sc in found if box_size(b) >= MIN_FACE_PX]
+            if len(found) == 1:
+                box, score = found[0]
+                return [Face(box, score, self.embed(rgb, [box])[0])]
+        return self.faces(rgb, upsample=0) or self.faces(rgb, upsample=1)
 
 
 def cnn_usable() -> bool:

@@ -55,9 +55,7 @@ def face_from_image(rgb: np.ndarray, name: str = "photo") -> tuple[np.ndarray, s
         analyzer = models.face_analyzer()
         if analyzer is None:
             raise FaceQueryError("face search needs the dlib face models (see the notice above)")
-        # a query photo's face is large: looked for at the photo's size first (4x cheaper),
-        # upsampled only when that finds none (a small face in a wide photo)
-        faces = analyzer.faces(rgb, upsample=0) or analyzer.faces(rgb, upsample=1)
+        faces = analyzer.photo_faces(rgb)   # small first, full size and upsampled only when needed
     if not faces:
         raise FaceQueryError(f"{name}: no face found")
     note = f"{name}: {len(faces)} faces; searching for the largest" if len(faces) > 1 else None

@@ -30,7 +30,13 @@ def search_args(args: MultiDict[str, str]) -> tuple[Query, int]:
 
 
 def run_search(query: Query, limit: int, face: Any = None) -> dict[str, Any]:
-    return library().engine.search(query, limit=limit, face=face)
+    """The answer; a query of many sentences runs in the low-priority lane (web.slow_lane)."""
+    from cinesearch.web import slow_lane
+
+    engine = library().engine
+    if face is None and len(query.sentences) > slow_lane.HEAVY_SENTENCES:
+        return slow_lane.run(lambda: engine.search(query, limit=limit))
+    return engine.search(query, limit=limit, face=face)
 
 
 def face_from_upload() -> tuple[Any, str | None]:

@@ -38,6 +38,9 @@ def bind_warning(host: str) -> str | None:
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
+    """The first SIGTERM stops the server as Ctrl-C does; later ones are ignored, so that one sent
+    again while it shuts down (the face workers) does not break the shutdown with a traceback."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
