@@ -179,3 +179,16 @@ def test_the_query_box_shows_tag_and_cast_searches_and_timecode_links_open_the_p
     assert player("/movie/summit?t=0:03.5") == "/video/summit#t=3.50"
     for bad in ("abc", "-1", "99999", "nan", "1:2:3:4"):
         assert player(f"/movie/summit?t={bad}") == "/video/summit", bad
+
+
+def test_movies_api_pages_like_the_home_page(client, web_library):
+    first = client.get("/api/movies", query_string={"per": 1, "sort": "title"})
+    assert first.status_code == 200 and len(first.json) == 1 and first.headers["X-Total-Count"] == "2"
+    assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
+    second = client.get("/api/movies", query_string={"per": 1, "sort": "title", "page": 2})
+    assert {first.json[0]["id"], second.json[0]["id"]} == {"story", "summit"}
+    assert str(web_library.parent) not in first.get_data(as_text=True) + second.get_data(as_text=True)
+    picked = client.get("/api/movies", query_string={"person": "Obama"}).json
+    assert [m["id"] for m in picked] == ["summit"]
+    bad = client.get("/api/movies", query_string={"per": 0})
+    assert bad.status_code == 400 and "per" in bad.json["error"]
