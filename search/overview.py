@@ -5,7 +5,6 @@ request)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -111,19 +110,13 @@ class Overview:
     """The film cards of a library, rebuilt when the library changes."""
 
     def __init__(self, store: StoreReader):
+        from cinesearch.search.per_generation import PerGeneration
+
         self.store = store
-        self._lock = threading.Lock()
-        self._cached: tuple[int, list[FilmCard]] | None = None
+        self._cards = PerGeneration(store, lambda: [self._card(m) for m in store.list_movies()])
 
     def cards(self) -> list[FilmCard]:
-        gen = self.store.generation()
-        cached = self._cached
-        if cached is not None and cached[0] == gen:
-            return cached[1]
-        with self._lock:
-            if self._cached is None or self._cached[0] != gen:
-                self._cached = (gen, [self._card(m) for m in self.store.list_movies()])
-            return self._cached[1]
+        return self._cards.get()
 
     def _card(self, movie: Movie) -> FilmCard:
         texts = Counter(t.kind for t in self.store.get_texts(movie.id))

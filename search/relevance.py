@@ -20,7 +20,6 @@ Pure functions, but for `RelevanceFloor`, which runs the calibration queries thr
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -153,22 +152,15 @@ class RelevanceFloor:
 
     def __init__(self, store: StoreReader, encoders: Callable[[], Encoders], queries: Sequence[str] | None = None):
         from cinesearch.search.null_queries import NULL_QUERIES
+        from cinesearch.search.per_generation import PerGeneration
 
         self.store = store
         self._encoders = encoders
         self.queries = tuple(queries if queries is not None else NULL_QUERIES)
-        self._lock = threading.Lock()
-        self._cached: tuple[int, NullScores] | None = None
+        self._null = PerGeneration(store, self._calibrate)
 
     def null(self) -> NullScores:
-        gen = self.store.generation()
-        cached = self._cached
-        if cached is not None and cached[0] == gen:
-            return cached[1]
-        with self._lock:
-            if self._cached is None or self._cached[0] != gen:
-                self._cached = (gen, self._calibrate())
-            return self._cached[1]
+        return self._null.get()
 
     def _calibrate(self) -> NullScores:
         from cinesearch.search.store import Retrieval

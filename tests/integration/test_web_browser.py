@@ -20,17 +20,22 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
          "--autoplay-policy=no-user-gesture-required"]
 
 
-@pytest.fixture(scope="module")
-def server(web_library):
+def _serving(library: Path):
+    """The app over a library on a free loopback port, in a thread: yields its base URL."""
     from werkzeug.serving import make_server
 
     from cinesearch.web.app import create_app
 
-    srv = make_server("127.0.0.1", 0, create_app({"LIBRARY": str(web_library)}), threaded=True)
+    srv = make_server("127.0.0.1", 0, create_app({"LIBRARY": str(library)}), threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}"
     srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(web_library):
+    yield from _serving(web_library)
 
 
 @pytest.fixture(scope="module")
@@ -132,15 +137,7 @@ def sample_page(browser):
 
 @pytest.fixture(scope="module")
 def sample_server(sample_library):
-    from werkzeug.serving import make_server
-
-    from cinesearch.web.app import create_app
-
-    srv = make_server("127.0.0.1", 0, create_app({"LIBRARY": str(sample_library)}), threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
+    yield from _serving(sample_library)
 
 
 def _films(page) -> list[str]:
