@@ -341,6 +341,12 @@ def export(name: str, value: str) -> None:
     os.environ[name] = value
 
 
+def forwarded(but: tuple[str, ...] = ()) -> dict[str, str]:
+    """The variables set in this process's environment (known ones, and HF_HUB_OFFLINE), as text:
+    what a process on another machine needs to run with this process's configuration."""
+    return {k: v for k, v in _snapshot() if (k in BY_NAME or k == "HF_HUB_OFFLINE") and k not in but}
+
+
 def markdown_table() -> str:
     """The README's table of variables, generated from VARS."""
     lines = ["| variable | default | what it sets |", "|---|---|---|"]

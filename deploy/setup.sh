@@ -43,8 +43,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.cinesearch-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: pip install -e .[test,serve] (first time: a few minutes, torch is large)" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,serve]"
+  echo "setup: pip install -e .[test,serve,ray] (first time: a few minutes, torch is large)" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,serve,ray]"
   touch "$stamp"
 fi
 echo "setup: ready ($(.venv/bin/python -c 'import torch, av, scenedetect; print("torch", torch.__version__, "| av", av.__version__, "| scenedetect", scenedetect.__version__)'))" >&2

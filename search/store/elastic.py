@@ -19,7 +19,6 @@ import contextlib
 import functools
 import hashlib
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +30,8 @@ import orjson
 
 from cinesearch.search.store import es_schema as S
 from cinesearch.search.store.base import Retrieval, Store, StoreError, StoreUnavailable
-from cinesearch.search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
+from cinesearch.search.store.integrity import check_movie, orphan_runs, writer_lock
+from cinesearch.search.store.media_store import FolderMediaStore
 from cinesearch.search.store.movie_cache import MovieCache, window
 from cinesearch.search.store.records import (
     Character,
@@ -99,6 +99,7 @@ class ElasticsearchStore(Store):
         if quantization not in S.QUANTIZATIONS:
             raise StoreError(f"unknown vector quantization {quantization!r} (use one of {', '.join(S.QUANTIZATIONS)})")
         self.root = Path(root).resolve()
+        self.media = FolderMediaStore(self.root)
         self.url, self.prefix = url, prefix
         self.shards, self.replicas, self.quantization = shards, replicas, quantization
         hosts = [u.strip() for u in url.split(",") if u.strip()]   # several nodes: the client fails over
@@ -525,23 +526,16 @@ class ElasticsearchStore(Store):
     def put_movie(self, bundle: MovieBundle, staged_thumbs: Path) -> None:
         movie = bundle.movie
         run = run_key(bundle)
-        rel = f"thumbs/{movie.id}/{run}"
-        final = self.root / rel
-        if final.exists():
-            shutil.rmtree(final)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged_thumbs, final)
+        rel = self.media.publish(staged_thumbs, movie.id, run)
         self._committed = None
         try:
             self.write_bundle(bundle, run, rel, keyframe_prefix=f"{rel}/")
         except BaseException:
             # not committed: the thumbnails go back to the staging folder, where a rerun resumes
-            if self._committed != (movie.id, run) and not staged_thumbs.exists():
-                os.replace(final, staged_thumbs)
+            if self._committed != (movie.id, run):
+                self.media.unpublish(movie.id, run, staged_thumbs)
             raise
-        for old in (self.root / "thumbs" / movie.id).iterdir():
-            if old.name != run:
-                shutil.rmtree(old, ignore_errors=True)
+        self.media.keep_only(movie.id, run)
 
     def write_bundle(self, bundle: MovieBundle, run: str, thumbs_dir: str, keyframe_prefix: str = "") -> None:
         """Index one movie's documents under `run`, then commit it by writing its movie document,
@@ -626,7 +620,7 @@ class ElasticsearchStore(Store):
         self._bump_generation()
         self._live_cache = None
         self._delete_runs(movie_id, keep=None)
-        shutil.rmtree(self.root / "thumbs" / movie_id, ignore_errors=True)
+        self.media.keep_only(movie_id, None)
         shutil.rmtree(self.staging_dir(movie_id), ignore_errors=True)
         return gone
 
@@ -676,16 +670,15 @@ class ElasticsearchStore(Store):
                                    f"to finish it")
         return report
 
-    def _orphan_runs(self) -> list[Path]:
-        return orphan_runs(self.root, {m.thumbs_dir for m in self._movies().values()})
+    def _orphan_runs(self) -> list[str]:
+        return orphan_runs(self.media, {m.thumbs_dir for m in self._movies().values()})
 
     @_guarded
     def collect_garbage(self) -> list[str]:
         removed: list[str] = []
         for run in self._orphan_runs():
-            shutil.rmtree(run, ignore_errors=True)
-            removed.append(run.relative_to(self.root).as_posix())
-        remove_empty_movie_dirs(self.root)
+            self.media.drop_run(run)
+            removed.append(run)
         for movie_id, stale in self._stale_runs():
             self.es.delete_by_query(index=[self.alias(n) for n in CHILDREN], conflicts="proceed", refresh=True,
                                     query={"bool": {"filter": [{"term": {"movie_id": movie_id}},

@@ -28,7 +28,8 @@ import numpy as np
 
 from cinesearch.search.store.base import Store, StoreError, VectorKind
 from cinesearch.search.store.catalogue_rows import CatalogueRows
-from cinesearch.search.store.integrity import check_movie, orphan_runs, remove_empty_movie_dirs, writer_lock
+from cinesearch.search.store.integrity import check_movie, orphan_runs, writer_lock
+from cinesearch.search.store.media_store import FolderMediaStore
 from cinesearch.search.store.records import (
     Character,
     CheckReport,
@@ -51,6 +52,7 @@ class EmbeddedStore(Store):
 
     def __init__(self, root: Path, *, create: bool = False):
         self.root = Path(root).resolve()
+        self.media = FolderMediaStore(self.root)
         self.db_path = self.root / CATALOGUE
         if not self.db_path.exists():
             if not create:
@@ -377,12 +379,8 @@ class EmbeddedStore(Store):
 
     def put_movie(self, bundle: MovieBundle, staged_thumbs: Path) -> None:
         movie = bundle.movie
-        movie_thumbs = self.root / "thumbs" / movie.id
-        movie_thumbs.mkdir(parents=True, exist_ok=True)
         run = f"{movie.fingerprint[:12]}-{_dt.datetime.now(_dt.UTC).strftime('%Y%m%d%H%M%S%f')}"
-        final = movie_thumbs / run
-        os.replace(staged_thumbs, final)  # same filesystem: atomic
-        rel = final.relative_to(self.root).as_posix()
+        rel = self.media.publish(staged_thumbs, movie.id, run)
         indexed_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         conn = self._conn
         added: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]] = {}
@@ -449,13 +447,10 @@ class EmbeddedStore(Store):
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
-            shutil.rmtree(final, ignore_errors=True)
+            self.media.unpublish(movie.id, run, staged_thumbs)
             raise
         self._sync_vectors(generation, removed, added)
-        # Old runs of this movie are unreachable now.
-        for old in movie_thumbs.iterdir():
-            if old.name != run:
-                shutil.rmtree(old, ignore_errors=True)
+        self.media.keep_only(movie.id, run)   # old runs of this movie are unreachable now
 
     def remove_movie(self, movie_id: str) -> bool:
         conn = self._conn
@@ -469,19 +464,18 @@ class EmbeddedStore(Store):
             conn.execute("ROLLBACK")
             raise
         self._sync_vectors(generation, removed, {})
-        shutil.rmtree(self.root / "thumbs" / movie_id, ignore_errors=True)
+        self.media.keep_only(movie_id, None)
         shutil.rmtree(self.staging_dir(movie_id), ignore_errors=True)
         return gone
 
-    def _orphan_runs(self) -> list[Path]:
-        return orphan_runs(self.root, {r[0] for r in self._conn.execute("SELECT thumbs_dir FROM movies")})
+    def _orphan_runs(self) -> list[str]:
+        return orphan_runs(self.media, {r[0] for r in self._conn.execute("SELECT thumbs_dir FROM movies")})
 
     def collect_garbage(self) -> list[str]:
         removed: list[str] = []
         for run in self._orphan_runs():
-            shutil.rmtree(run, ignore_errors=True)
-            removed.append(run.relative_to(self.root).as_posix())
-        remove_empty_movie_dirs(self.root)
+            self.media.drop_run(run)
+            removed.append(run)
         return removed
 
     def refresh_indexes(self) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cinesearch.search.store.base import Store, StoreError
+from cinesearch.search.store.media_store import MediaStore
 from cinesearch.search.store.records import CheckReport, Movie
 
 
@@ -67,15 +68,6 @@ def check_movie(store: Store, movie: Movie, report: CheckReport) -> None:
 
 
 
-def orphan_runs(root: Path, live: set[str]) -> list[Path]:
-    """Thumbnail run folders that no committed movie points to (left by a crash mid-commit)."""
-    thumbs = root / "thumbs"
-    return [run for movie_dir in (sorted(thumbs.iterdir()) if thumbs.is_dir() else [])
-            for run in sorted(movie_dir.iterdir()) if run.relative_to(root).as_posix() not in live]
-
-
-def remove_empty_movie_dirs(root: Path) -> None:
-    thumbs = root / "thumbs"
-    for movie_dir in thumbs.iterdir() if thumbs.is_dir() else []:
-        if not any(movie_dir.iterdir()):
-            movie_dir.rmdir()
+def orphan_runs(media: MediaStore, live: set[str]) -> list[str]:
+    """Picture runs that no committed movie points to (left by a crash mid-commit)."""
+    return [run for run in media.runs() if run not in live]
