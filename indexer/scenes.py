@@ -8,7 +8,8 @@ shots before it with the window after it, not just the two neighbours. Two kinds
   nothing. There a boundary is a valley of the film's own similarity profile: a local minimum
   whose prominence (how far it dips below the peaks on either side) ranks among the film's
   deepest, taken deepest first until scenes reach a target mean length, never making a scene
-  shorter than a floor. Several cues (appearance, colour and light) are averaged into the profile.
+  shorter than a floor. The profile compares `window_seconds` of film on each side of a gap
+  (duration-weighted), and several cues (appearance, colour and light) are averaged into it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class SceneParams:
     min_scene_seconds: float = 6.0    # a relative boundary never leaves a scene shorter than this
     min_prominence: float = 0.03      # a valley shallower than this is noise, never a boundary
     reach: int = 4                    # shots on each side where a valley's peaks are looked for
+    window_seconds: float = 10.0      # the profile compares this much film before and after a gap
 
 
 def _normalise(features: np.ndarray) -> np.ndarray:
@@ -75,9 +77,37 @@ def valley_prominence(sims: np.ndarray, reach: int) -> np.ndarray:
     return out
 
 
-def profile_similarity(cues: Sequence[np.ndarray], window: int) -> np.ndarray:
-    """The mean of each cue's window similarity (appearance, colour and light, ...)."""
-    sims = [boundary_similarity(c, window) for c in cues if len(c)]
+def timed_similarity(features: np.ndarray, times: Sequence[tuple[float, float]], seconds: float) -> np.ndarray:
+    """For each gap i: cosine similarity between what was on screen in the `seconds` before the
+    gap and in the `seconds` after it, each shot weighted by its duration (shots whose middle lies
+    in the window; the two shots beside the gap always count).
+
+    A window of film time, not of shots, means the same in a fast-cut chase as in a slow dialogue:
+    two shots are 3 s of one and 30 s of the other. Length n_shots - 1."""
+    f = _normalise(np.asarray(features, dtype=np.float32))
+    n = len(f)
+    if n < 2:
+        return np.zeros(0, dtype=np.float32)
+    t = np.asarray(times, dtype=np.float64).reshape(n, 2)
+    mid, dur = t.mean(axis=1), np.maximum(t[:, 1] - t[:, 0], 1e-3)
+    weighted = f * dur[:, None].astype(np.float32)
+    out = np.empty(n - 1, dtype=np.float32)
+    for i in range(n - 1):
+        cut = t[i, 1]
+        lo = min(int(np.searchsorted(mid, cut - seconds, side="right")), i)
+        hi = max(int(np.searchsorted(mid, cut + seconds, side="left")), i + 2)
+        before, after = weighted[lo:i + 1].sum(axis=0), weighted[i + 1:hi].sum(axis=0)
+        denom = float(np.linalg.norm(before) * np.linalg.norm(after))
+        out[i] = float(before @ after) / denom if denom > 0 else 0.0
+    return out
+
+
+def profile_similarity(cues: Sequence[np.ndarray], window: int, times: Sequence[tuple[float, float]] | None = None,
+                       seconds: float = 0.0) -> np.ndarray:
+    """The mean of each cue's similarity across each gap (appearance, colour and light, ...): over
+    `seconds` of film on each side when the shots' times are known, else over `window` shots."""
+    sims = [timed_similarity(c, times, seconds) if times is not None and seconds > 0 else boundary_similarity(c, window)
+            for c in cues if len(c)]
     return np.mean(np.stack(sims), axis=0) if sims else np.zeros(0, np.float32)
 
 
@@ -128,7 +158,8 @@ def group_scenes(features: np.ndarray, params: SceneParams = SceneParams(),
     breaks -= banned
     breaks |= {int(i) for i in forced_breaks if 0 <= int(i) < n - 1}
     if times is not None and len(times) == n and n > 1:
-        profile = profile_similarity([np.asarray(features, np.float32), *cues], params.window)
+        profile = profile_similarity([np.asarray(features, np.float32), *cues], params.window, times,
+                                     params.window_seconds)
         breaks = relative_breaks(profile, times, breaks, banned, params)
     scenes = _segments(sorted(breaks), n)
     if params.min_shots > 1:

@@ -31,7 +31,7 @@ class TextOutput:
 
 class TextLayer(Layer):
     name = "text"
-    version = "4"
+    version = "5"
     after = ("shots", "vision", "clip", "speech", "faces")
     checkpointed = False
 

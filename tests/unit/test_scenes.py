@@ -91,3 +91,27 @@ def test_valley_prominence_is_the_dip_below_the_lower_peak():
     prom = valley_prominence(sims, reach=2)
     assert abs(prom[2] - 0.4) < 1e-6   # the lower of the peaks within reach (0.9, 0.95) minus 0.5
     assert prom[0] == 0 and prom[1] == 0 and prom[3] == 0
+
+
+def test_the_timed_profile_weighs_shots_by_their_duration():
+    from cinesearch.indexer.scenes import boundary_similarity, timed_similarity
+
+    a, b, x = _feat(0, noise=0.0), _feat(1, noise=0.0), _feat(2, noise=0.0)
+    feats = np.stack([a, a, x, a, a, b, b, b, b])   # a one-second cutaway x inside place a
+    lengths = [10, 10, 1, 10, 10, 10, 10, 10, 10]
+    starts = np.cumsum([0, *lengths[:-1]])
+    times = [(float(s), float(s + d)) for s, d in zip(starts, lengths, strict=True)]
+    timed = timed_similarity(feats, times, 10.0)
+    assert int(np.argmin(timed)) == 4                       # the change of place, a | b
+    assert timed[1] > 0.8 and timed[2] > 0.8                # the cutaway is a second of twenty
+    by_shots = boundary_similarity(feats, 2)
+    assert by_shots[1] < timed[1] and by_shots[2] < timed[2]   # two shots either side count it as half
+
+
+def test_the_timed_window_always_holds_the_shots_beside_the_gap():
+    from cinesearch.indexer.scenes import timed_similarity
+
+    feats = np.stack([_feat(0, noise=0.0), _feat(0, noise=0.0), _feat(1, noise=0.0)])
+    times = [(0.0, 60.0), (60.0, 120.0), (120.0, 180.0)]   # shots longer than the window
+    timed = timed_similarity(feats, times, 10.0)
+    assert timed.shape == (2,) and timed[0] > 0.99 and timed[1] < 0.5
