@@ -41,12 +41,12 @@ def _run(args: argparse.Namespace, specs: list[tuple[MovieSpec, MediaInfo]], lan
     from cinesearch.indexer.pipeline import Indexer
     from cinesearch.indexer.ray_batch import BatchProgress, connect, gpus_per_movie, run_batch
 
-    store = open_library(args, create=True)
+    ray, cluster = connect(args.ray or None)   # a cluster that cannot be joined fails before the library is touched
     try:
-        with store.writer():
-            store.collect_garbage()
-            ray, cluster = connect(args.ray or None)
-            try:
+        store = open_library(args, create=True)
+        try:
+            with store.writer():
+                store.collect_garbage()
                 here = store.backend == "embedded"
                 writer = Indexer(store, args.profile, progress=False, languages=languages) if here else None
                 bar = BatchProgress(specs, cluster, enabled=not args.no_progress)
@@ -76,7 +76,7 @@ def _run(args: argparse.Namespace, specs: list[tuple[MovieSpec, MediaInfo]], lan
                 video = sum(o.duration for o in outcomes if o.status != "unchanged")
                 print(f"ray: {len(outcomes)} done, {len(errors)} failed, {len(retried)} retried on {cluster.nodes} "
                       f"node(s), {cluster.cpus:g} CPUs; {video / 3600:.3f} h of video in {wall:.1f} s", file=sys.stderr)
-            finally:
-                ray.shutdown()
+        finally:
+            store.close()
     finally:
-        store.close()
+        ray.shutdown()
