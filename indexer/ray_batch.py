@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import socket
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -71,6 +72,8 @@ def connect(address: str | None) -> tuple[Any, Cluster]:
     """Join the cluster at `address` (`auto`, `HOST:PORT`, `ray://HOST:10001`), or start one on
     this machine when None. Tasks run with this process's cinesearch settings."""
     ray = import_ray()
+    if address not in (None, "local", "auto"):
+        _answers(address)
     env = {"env_vars": settings.forwarded(but=("CINESEARCH_THREADS",))}
     kwargs: dict[str, Any] = {"runtime_env": env, "logging_level": logging.WARNING, "configure_logging": True}
     try:
@@ -84,6 +87,18 @@ def connect(address: str | None) -> tuple[Any, Cluster]:
     resources = ray.cluster_resources()
     return ray, Cluster(address or "local", len(nodes), float(resources.get("CPU", 0)),
                         float(resources.get("GPU", 0)))
+
+
+def _answers(address: str) -> None:
+    """Fail in seconds, with one line, where nothing listens at the address (ray.init would
+    retry for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except (OSError, ValueError) as exc:
+        raise Unavailable(f"cannot join the Ray cluster at {address}: nothing answers there "
+                          f"({getattr(exc, 'strerror', None) or exc}); start it with 'ray start --head' "
+                          "or check the address") from None
 
 
 def gpus_per_movie(cluster: Cluster, asked: float | None) -> float:

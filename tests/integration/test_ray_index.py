@@ -201,3 +201,15 @@ def test_without_ray_the_flag_says_what_to_install(tmp_path, media):
 
     both = _cli("index", "--ray", "--jobs", "2", str(media("bikes.mp4")), lib=tmp_path / "lib")
     assert both.returncode == 2 and "--jobs and --ray" in both.stderr
+
+
+def test_a_cluster_that_does_not_answer_is_one_line_and_touches_nothing(tmp_path, media):
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray is not installed")
+    from conftest import free_port
+
+    started = time.monotonic()
+    res = _cli("index", "--ray", f"127.0.0.1:{free_port()}", str(media("bikes.mp4")), lib=tmp_path / "lib")
+    assert res.returncode == 2 and time.monotonic() - started < 60
+    assert "cannot join the Ray cluster" in res.stderr and "nothing answers there" in res.stderr
+    assert not (tmp_path / "lib").exists()
