@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from cinesearch.indexer.media import Picture
+
 POSITIONS = (0.25, 0.50, 0.75)
 
 
@@ -38,6 +40,10 @@ def encode_jpeg(rgb: np.ndarray, quality: int = 85) -> bytes:
     return buf.getvalue()
 
 
+def _encode(picture: np.ndarray | Picture) -> bytes:
+    return encode_jpeg(picture.rgb() if isinstance(picture, Picture) else picture)
+
+
 class ThumbSpool:
     """Append-only JPEG spool on disk: frame index -> bytes, bounded memory for any film length.
 
@@ -55,8 +61,9 @@ class ThumbSpool:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
         self._pending: deque[tuple[int, Future[bytes]]] = deque()
 
-    def add(self, index: int, rgb: np.ndarray) -> None:
-        self._pending.append((index, self._pool.submit(encode_jpeg, rgb)))
+    def add(self, index: int, picture: np.ndarray | Picture) -> None:
+        """Queue one picture; a `Picture`'s last scaling step runs on the spool's thread too."""
+        self._pending.append((index, self._pool.submit(_encode, picture)))
         while self._pending and (len(self._pending) > self._ahead or self._pending[0][1].done()):
             self._write_next()
 

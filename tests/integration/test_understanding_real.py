@@ -125,7 +125,8 @@ def test_every_text_is_embedded_and_found_again_through_faiss(story_library):
         scores, ids = store.vector_search("appearance", np.stack([s.appearance for s in shots]), 8)
         for shot, srow, irow in zip(shots, scores, ids, strict=True):
             assert srow[0] == pytest.approx(1.0, abs=3e-2)  # Elasticsearch scores int8-quantized vectors
-            best = [int(i) for s, i in zip(srow, irow, strict=True) if i >= 0 and s >= srow[0] - 1e-3]
+            # int8 quantization (Elasticsearch) can score an exact twin a few thousandths apart
+            best = [int(i) for s, i in zip(srow, irow, strict=True) if i >= 0 and s >= srow[0] - 1e-2]
             found = store.lookup_shots(best)
             assert ("subs", shot.index) in [found[i] for i in best], shot.index
     finally:

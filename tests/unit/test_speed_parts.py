@@ -12,7 +12,7 @@ import pytest
 
 from cinesearch import settings
 from cinesearch.indexer.errors import InputError
-from cinesearch.indexer.media import shrink
+from cinesearch.indexer.media import _deferred, _scaled, shrink
 from cinesearch.models.text_embed import mean_pool
 
 
@@ -32,9 +32,30 @@ def test_shrink_is_an_area_average(src, dst):
     assert abs(float(out.mean()) - float(plane.mean())) < 1.0
 
 
-def test_shrink_takes_whole_ratios_in_one_step():
+def test_shrink_halves_first_and_leaves_the_rest_to_one_area_step():
     plane = _picture(720, 1280)
-    assert np.array_equal(shrink(plane, 160, 90), cv2.resize(plane, (160, 90), interpolation=cv2.INTER_AREA))
+    halved = cv2.resize(plane, (640, 360), interpolation=cv2.INTER_AREA)
+    # a thumbnail: one halving, then the 2.5 -> 1 remainder as one area step (the pixels keyframes had)
+    assert np.array_equal(shrink(plane, 512, 288), cv2.resize(halved, (512, 288), interpolation=cv2.INTER_AREA))
+    # a power of two is halvings only, and a plane already at size comes back as it is
+    eighth = cv2.resize(cv2.resize(halved, (320, 180), interpolation=cv2.INTER_AREA), (160, 90),
+                        interpolation=cv2.INTER_AREA)
+    assert np.array_equal(shrink(plane, 160, 90), eighth)
+    assert shrink(eighth, 160, 90) is eighth
+
+
+def test_a_deferred_picture_has_the_pixels_of_an_eager_one():
+    """The keyframe spool finishes thumbnails on its own thread: same pixels, and the picture
+    owns its planes (the decoder reuses its buffers)."""
+    import av
+
+    frame = av.VideoFrame.from_ndarray(np.dstack([_picture(720, 1280)] * 3), format="rgb24").reformat(format="yuv420p")
+    for rotation in (0, 90):
+        picture = _deferred(frame, 512, 288, rotation)
+        assert all(p.base is None or p.base is not frame for p in picture._planes)
+        assert np.array_equal(picture.rgb(), _scaled(frame, 512, 288, rotation))
+    small = av.VideoFrame.from_ndarray(np.dstack([_picture(120, 160)] * 3), format="rgb24").reformat(format="yuv420p")
+    assert np.array_equal(_deferred(small, 96, 72, 0).rgb(), _scaled(small, 96, 72, 0))
 
 
 def test_mean_pool_ignores_padding_and_normalises():
