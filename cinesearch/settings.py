@@ -24,7 +24,7 @@ from typing import Any
 from cinesearch.errors import UserError
 
 PREFIX = "CINESEARCH_"
-MODALITIES = ("text", "bm25", "visual", "tag", "appearance")   # the fusion weights (search.fusion)
+MODALITIES = ("text", "bm25", "visual", "tag", "appearance", "bank")   # the fusion weights (search.fusion)
 FAULT_POINTS = ("decode", "checkpoint")
 # Variables only the test suite and the setup scripts read; known, so they are not reported as typos.
 TEST_ONLY = ("CINESEARCH_FIXTURES", "CINESEARCH_TEST_ES_URL", "CINESEARCH_SETUP_TESTS")
@@ -160,7 +160,7 @@ VARS: tuple[Var, ...] = (
     Var("CINESEARCH_ES_CACHE_MB", "es_cache_mb", _int(0), "movies a serving process keeps in memory, MiB (0: off)",
         "elasticsearch"),
     Var("CINESEARCH_WEIGHTS", "weights", _weights,
-        "fusion weights, e.g. text=1,bm25=0.8,visual=1,tag=1,appearance=0.7", "search"),
+        "fusion weights, e.g. text=1,bm25=0.8,visual=1,tag=1,appearance=0.7,bank=0.5", "search"),
     Var("CINESEARCH_FAISS_FLAT_MAX", "faiss_flat_max", _int(0), "exact (flat) faiss search up to this many vectors",
         "search"),
     Var("CINESEARCH_FAISS_HNSW_MAX", "faiss_hnsw_max", _int(0), "HNSW up to this many vectors, IVF-PQ beyond",

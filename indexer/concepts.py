@@ -10,16 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# ImageNet class-index ranges (inclusive) whose fine labels deserve a plain word beside them, so that
-# "a dog" finds a malamute. Indices are those of the standard 1000-class list.
-IMAGENET_GROUPS: tuple[tuple[int, int, str], ...] = (
-    (0, 6, "fish"), (389, 397, "fish"), (7, 24, "bird"), (80, 100, "bird"), (127, 146, "bird"),
-    (30, 32, "frog"), (33, 37, "turtle"), (38, 48, "lizard"), (52, 68, "snake"), (151, 268, "dog"),
-    (269, 280, "wild dog"), (281, 285, "cat"), (286, 293, "big cat"), (300, 326, "insect"),
-    (365, 384, "monkey"), (407, 407, "car"), (436, 436, "car"), (468, 468, "car"), (511, 511, "car"),
-    (609, 609, "car"), (627, 627, "car"), (656, 656, "car"), (661, 661, "car"), (717, 717, "car"),
-    (751, 751, "car"), (817, 817, "car"), (339, 339, "horse"), (603, 603, "horse"),
-)
+from cinesearch.models.imagenet import group_word
+
 _PLURAL = {"person": "people", "bus": "buses", "sheep": "sheep", "skis": "skis", "scissors": "scissors",
            "knife": "knives", "mouse": "mice", "sandwich": "sandwiches", "hot dog": "hot dogs",
            "wine glass": "wine glasses", "couch": "couches", "toothbrush": "toothbrushes", "bench": "benches"}
@@ -31,18 +23,13 @@ class ConceptParams:
     min_label_prob: float = 0.15     # mean probability over the keyframes
     max_labels: int = 3
     max_objects: int = 6
+    bank_size: int = 24              # label probabilities kept per shot for concept-bank scoring ...
+    bank_min: float = 0.005          # ... each at least this (the rest of the 1000 are noise)
 
 
 def short_label(label: str) -> str:
     """'malamute, malemute, Alaskan malamute' -> 'malamute'."""
     return label.split(",")[0].strip()
-
-
-def group_word(index: int) -> str | None:
-    for lo, hi, word in IMAGENET_GROUPS:
-        if lo <= index <= hi:
-            return word
-    return None
 
 
 def shot_labels(probs: Sequence[np.ndarray], labels: Sequence[str],
@@ -61,6 +48,21 @@ def shot_labels(probs: Sequence[np.ndarray], labels: Sequence[str],
         word = group_word(int(idx))
         out.append((f"{name} ({word})" if word and word not in name.lower() else name, round(p, 3)))
     return out
+
+
+def label_bank(probs: Sequence[np.ndarray], params: ConceptParams = ConceptParams()) -> list[tuple[int, float]]:
+    """A shot's concept bank: the `bank_size` most probable ImageNet classes with their mean
+    probability over the keyframes, as (class index, probability), most probable first.
+
+    The top labels alone drop what the classifier half-believes (a hare at 0.08 under a wrong
+    "sea lion" at 0.3); search matches a query against these probabilities, weighted by how
+    close each class name is to the query (search.concept_bank), instead of only the words of
+    the top labels."""
+    if not probs:
+        return []
+    mean = np.mean(np.stack([np.asarray(p, np.float32) for p in probs]), axis=0)
+    top = np.argsort(-mean, kind="stable")[: params.bank_size]
+    return [(int(i), round(float(mean[i]), 4)) for i in top if mean[i] >= params.bank_min]
 
 
 def shot_objects(per_keyframe: Sequence[Sequence[str]]) -> dict[str, int]:

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from cinesearch import models
-from cinesearch.indexer.concepts import concepts_text, shot_labels, shot_objects
+from cinesearch.indexer.concepts import concepts_text, label_bank, shot_labels, shot_objects
 from cinesearch.indexer.film_language import MotionStep, camera_motion, colour_words, light_words
 from cinesearch.indexer.onscreen_text import Reading, clearest, dedupe
 from cinesearch.models.device import STREAMS
@@ -32,6 +32,7 @@ class ShotVision:
     # film language measured from the keyframes and the decode pass: light, colours, motion,
     # subject (tallest person or animal box, fraction of the frame height), people (SSD count)
     attributes: dict = field(default_factory=dict)
+    bank: list[tuple[int, float]] = field(default_factory=list)   # (ImageNet class, probability), concepts.label_bank
 
 
 TITLE_LINES = 4   # at most this many text boxes on a keyframe: a title or a caption, worth a second look
@@ -85,11 +86,13 @@ def _see(classifier, detector, images: list[tuple[float, np.ndarray]], plan: Vis
     """Labels, appearance, objects and the measured film language of one shot (no OCR)."""
     appearance = None
     labels: list[tuple[str, float]] = []
+    bank: list[tuple[int, float]] = []
     if classifier is not None and images:
         results = [classifier(img) for _, img in _pick(images, plan.classify_keyframes)]
         mean = np.mean([f for _, f in results], axis=0)
         appearance = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32).tolist()
         labels = shot_labels([p for p, _ in results], classifier.labels)
+        bank = label_bank([p for p, _ in results])
     objects: dict[str, int] = {}
     attributes: dict = {"light": light_words([img for _, img in images]),
                         "colours": colour_words([img for _, img in images])}
@@ -101,7 +104,7 @@ def _see(classifier, detector, images: list[tuple[float, np.ndarray]], plan: Vis
         heights = [d.box[3] - d.box[1] for ds in dets for d in ds if d.label in SUBJECTS]
         attributes["subject"] = round(max(heights), 3) if heights else None
         attributes["people"] = objects.get("person", 0)
-    return ShotVision(appearance, labels, objects, concepts_text(objects, labels), attributes=attributes)
+    return ShotVision(appearance, labels, objects, concepts_text(objects, labels), attributes=attributes, bank=bank)
 
 
 def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPlan,

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from cinesearch.models.registry import optional
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from cinesearch.models.clip import ClipEncoder
     from cinesearch.models.faces import FaceAnalyzer
     from cinesearch.models.ocr import TextReader
@@ -44,6 +46,26 @@ def classifier() -> ImageClassifier | None:
     from cinesearch.models.vision import load_classifier
 
     return optional("efficientnet-lite3", load_classifier)
+
+
+def class_space() -> tuple[list[str], np.ndarray] | None:
+    """The classifier's ImageNet class names with their MiniLM vectors (concept-bank scoring);
+    None, silently, where the classifier's files or the text embedder cannot be had (the indexer
+    said so already, and without them no shot has a bank)."""
+    from cinesearch.models.vision import load_class_space
+
+    embed = text_embedder()
+    if embed is None:
+        return None
+    return optional("imagenet-classes", lambda: load_class_space(embed, embed.name), quiet=True)
+
+
+def class_space_names() -> list[str] | None:
+    """The class names alone (an injected text encoder embeds them itself); None, silently, where
+    the classifier's labels file cannot be had."""
+    from cinesearch.models.vision import load_class_names
+
+    return optional("imagenet-class-names", load_class_names, quiet=True)
 
 
 def detector() -> ObjectDetector | None:

@@ -251,7 +251,7 @@ _locks: dict[str, threading.Lock] = {}
 _loaded: dict[str, object | None] = {}
 
 
-def optional(name: str, loader: Callable[[], T]) -> T | None:
+def optional(name: str, loader: Callable[[], T], quiet: bool = False) -> T | None:
     """Load an optional model once per process; when it cannot be had, say so once and return None,
     so the stage that needs it is skipped rather than the whole index failing.
 
@@ -264,6 +264,7 @@ def optional(name: str, loader: Callable[[], T]) -> T | None:
             try:
                 _loaded[name] = loader()
             except ModelUnavailable as exc:
-                notice_once(name, f"{exc}; indexing goes on without it")
+                if not quiet:
+                    notice_once(name, f"{exc}; indexing goes on without it")
                 _loaded[name] = None
     return cast("T | None", _loaded[name])

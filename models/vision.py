@@ -6,14 +6,20 @@ Both run on the keyframe thumbnails (288 px tall) we already have, so no extra d
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from cinesearch import settings
 from cinesearch.models.device import configure_cpu_threads, model_threads, on_gpu
+from cinesearch.models.imagenet import class_names
 from cinesearch.models.registry import ModelUnavailable, quiet_stderr, resolve
 
 FEATURE_TENSOR = "efficientnet-lite3/model/head/Squeeze1"
@@ -113,16 +119,50 @@ class ObjectDetector:
         return dets
 
 
-def load_classifier() -> ImageClassifier:
-    path = resolve("efficientnet-lite3")
-    labels_file = path.with_name("efficientnet_labels.txt")
+def _labels_file() -> Path:
+    labels_file = resolve("efficientnet-lite3").with_name("efficientnet_labels.txt")
     if not labels_file.is_file():
         raise ModelUnavailable(f"{labels_file}: the ImageNet labels file must lie beside the weights")
+    return labels_file
+
+
+def load_classifier() -> ImageClassifier:
+    path = resolve("efficientnet-lite3")
+    labels = _labels_file().read_text().splitlines()
     try:
-        return ImageClassifier(str(path), labels_file.read_text().splitlines(), threads=model_threads())
+        return ImageClassifier(str(path), labels, threads=model_threads())
     except ImportError as exc:
         raise ModelUnavailable(f"efficientnet-lite3 needs ai-edge-litert ({exc}); pip install ai-edge-litert==2.3.0") \
             from exc
+
+
+def load_class_names() -> list[str]:
+    return class_names(_labels_file().read_text().splitlines())
+
+
+def load_class_space(embed: Callable[[list[str]], np.ndarray], embedder: str) -> tuple[list[str], np.ndarray]:
+    """The classifier's classes as matched against queries (models.imagenet.class_names) and their
+    sentence vectors by `embed`, cached under CINESEARCH_CACHE by the labels and the embedder's
+    name (1,000 names cost a second to embed; a CLI search should not pay it each time)."""
+    text = _labels_file().read_text()
+    names = class_names(text.splitlines())
+    key = hashlib.sha256(f"{embedder}\n{text}".encode()).hexdigest()[:16]
+    target = settings.get().cache_dir() / "labels" / f"imagenet-{key}.npy"
+    try:
+        vectors = np.load(target)
+        if vectors.shape[0] == len(names):
+            return names, vectors
+    except (OSError, ValueError):
+        pass
+    vectors = np.asarray(embed(names), np.float32)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, vectors)
+        os.replace(tmp, target)
+    except OSError:
+        pass   # a read-only cache only costs the second again next time
+    return names, vectors
 
 
 def load_detector() -> ObjectDetector:

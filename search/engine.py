@@ -13,13 +13,16 @@ Elasticsearch backends answer the same way.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from cinesearch import models
 from cinesearch.search import focus as F
 from cinesearch.search.cast import CastHit, CastSearch
+from cinesearch.search.concept_bank import LabelSpace, contributors
 from cinesearch.search.encoders import Encoders, default_encoders
 from cinesearch.search.fusion import FusionWeights, ranked, rrf
 from cinesearch.search.movie_view import TIMED_KINDS, MovieView, ViewCache
@@ -85,6 +88,8 @@ class _Evidence:
     bm25: np.ndarray | None = None
     bm25_src: np.ndarray | None = None
     visual: np.ndarray | None = None
+    bank: np.ndarray | None = None          # per shot: the sentence against its label probabilities
+    bank_names: Callable[[int], list[str]] | None = None   # shot -> the classes that gave its bank score
     dense_weight: float = 1.0     # what one unit of each score adds to a shot's score
     bm25_weight: float = BM25_SHOT_WEIGHT
 
@@ -105,6 +110,11 @@ class _Evidence:
         if self.visual is not None:
             j = first + int(np.argmax(self.visual[first:last + 1]))
             out.append({"modality": "visual", "score": round(float(self.visual[j]), 4), "shot": j})
+        if self.bank is not None and self.bank_names is not None:
+            j = first + int(np.argmax(self.bank[first:last + 1]))
+            if self.bank[j] > 0:
+                out.append({"modality": "bank", "score": round(float(self.bank[j]), 4), "shot": j,
+                            "labels": self.bank_names(j)})
         return out
 
 
@@ -118,6 +128,9 @@ class SearchEngine:
         self.cast = CastSearch(store)
         self.similar_shots = SimilarShots(store)
         self.floor = RelevanceFloor(store, lambda: self.encoders)
+        self._own_encoders = encoders is None   # the packaged ones: class vectors come from the disk cache
+        self._classes: LabelSpace | None = None
+        self._classes_known = False
         self._movies: tuple[int, dict[str, Movie]] | None = None   # (generation, movies): swapped whole
 
     @property
@@ -125,6 +138,21 @@ class SearchEngine:
         if self._encoders is None:
             self._encoders = default_encoders()
         return self._encoders
+
+    def class_space(self) -> LabelSpace | None:
+        """The classifier's classes as sentence vectors, by the engine's text encoder (concept-bank
+        scoring); None when either cannot be had. Once per engine."""
+        if not self._classes_known:
+            if self.encoders.text is None:
+                self._classes = None
+            elif self._own_encoders:
+                space = models.class_space()
+                self._classes = LabelSpace(*space) if space is not None else None
+            else:
+                names = models.class_space_names()
+                self._classes = LabelSpace.of(names, self.encoders.text) if names is not None else None
+            self._classes_known = True
+        return self._classes
 
     def movies(self) -> dict[str, Movie]:
         gen = self.store.generation()
@@ -277,6 +305,8 @@ class SearchEngine:
             notes.append("text embeddings are off (MiniLM not available): keyword search only")
         clip_vecs = enc.clip_text(sentences) if enc.clip_text is not None else None
         sent_vecs = vecs[:len(sentences)] if vecs is not None else None
+        space = self.class_space() if sent_vecs is not None else None
+        bank_w = space.weights(sent_vecs) if space is not None and sent_vecs is not None else None
         hits, story_hits = self._retrieve(sentences, sent_vecs, clip_vecs, q.phrases, allowed,
                                           vecs[-1] if paragraph and vecs is not None else None)
 
@@ -302,7 +332,7 @@ class SearchEngine:
             view = self.views.get(movies[mid], first, last)
             if not view.shots:
                 continue
-            raw, evidence = self._shot_scores(view, sentences, sent_vecs, clip_vecs, hits)
+            raw, evidence = self._shot_scores(view, sentences, sent_vecs, clip_vecs, hits, bank_w)
             keep = shots_with(view, q.shot) if q.shot and not paragraph else None
             if keep is not None and not keep.any():
                 continue
@@ -316,9 +346,12 @@ class SearchEngine:
         return clips
 
     def _shot_scores(self, view: MovieView, sentences: list[str], vecs: np.ndarray | None,
-                     clip_vecs: np.ndarray | None, hits: list[_Hits]) -> tuple[np.ndarray, list[_Evidence]]:
-        """Raw per-shot score for each sentence (sentences x shots) and the evidence behind it."""
+                     clip_vecs: np.ndarray | None, hits: list[_Hits],
+                     bank_w: np.ndarray | None = None) -> tuple[np.ndarray, list[_Evidence]]:
+        """Raw per-shot score for each sentence (sentences x shots) and the evidence behind it.
+        `bank_w`: each sentence's weights over the classifier's classes (search.concept_bank)."""
         n = len(view.shots)
+        bank = view.bank(bank_w.shape[1]) if bank_w is not None else None
         raw = np.zeros((len(sentences), n))
         evidence = [_Evidence(dense_weight=self.weights.text, bm25_weight=self.weights.bm25 * BM25_SHOT_WEIGHT)
                     for _ in sentences]
@@ -342,6 +375,12 @@ class SearchEngine:
             if clip_vecs is not None and view.visual is not None and view.visual.shape[1] == clip_vecs.shape[1]:
                 ev.visual = view.visual @ clip_vecs[si]
                 raw[si] += self.weights.visual * ev.visual
+            if bank is not None and bank_w is not None and bank_w[si].any():
+                weights_si, space = bank_w[si], self.class_space()
+                ev.bank = np.sqrt(bank) @ weights_si   # on a cosine's scale: p = 0.06 (60x chance) -> 0.25
+                raw[si] += self.weights.bank * ev.bank
+                if space is not None:
+                    ev.bank_names = lambda j, w=weights_si, names=space.names: contributors(bank[j], w, names)
         return raw, evidence
 
     def _story_similarity(self, paragraph_hits: list[tuple[int, float]]) -> dict[str, float]:

@@ -24,10 +24,11 @@ class FusionWeights:
     visual: float = 1.0    # CLIP text vector against shot images (when CLIP is present)
     tag: float = 1.0       # learned shot-level tag responses
     appearance: float = 0.7   # EfficientNet feature of a shot against another's ("more like this")
+    bank: float = 0.5      # a sentence against a shot's label probabilities (search.concept_bank)
 
     def as_dict(self) -> dict[str, float]:
         return {"text": self.text, "bm25": self.bm25, "visual": self.visual, "tag": self.tag,
-                "appearance": self.appearance}
+                "appearance": self.appearance, "bank": self.bank}
 
     @classmethod
     def from_env(cls, spec: str | None = None) -> FusionWeights:

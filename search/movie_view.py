@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from cinesearch.search.concept_bank import bank_matrix
 from cinesearch.search.store import Movie, Shot, StoreReader, TextSegment
 
 # Timed kinds pin a sentence to seconds; the others only to shots or scenes.
@@ -32,6 +33,18 @@ class MovieView:
     pair_text: np.ndarray         # (text, local shot) pairs: text pair_text[k] lies on shot pair_shot[k]
     pair_shot: np.ndarray
     visual: np.ndarray | None     # (n_shots, d) CLIP, when every shot has one
+    banks: dict[int, list] = field(default_factory=dict)   # local shot -> its concept bank [(class, p), ...]
+    _bank: np.ndarray | None = field(default=None, repr=False)
+
+    def bank(self, n_classes: int) -> np.ndarray | None:
+        """(n_shots, n_classes) label probabilities (search.concept_bank); None when no shot has
+        a bank (a library indexed before the bank, or without the classifier). Built once."""
+        if not self.banks:
+            return None
+        if self._bank is None or self._bank.shape[1] != n_classes:
+            rows: list[list] = [self.banks.get(i, []) for i in range(len(self.shots))]
+            self._bank = bank_matrix(rows, n_classes)
+        return self._bank
 
     def shot_max(self, per_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per shot: the best weighted score of the texts on it, and which text gave it (-1: none).
@@ -64,7 +77,10 @@ def view_of(movie: Movie, offset: int, shots: list[Shot], texts: list[TextSegmen
     vecs = np.zeros((len(texts), dim), np.float32)
     weight = np.zeros(len(texts), np.float32)
     pairs: list[tuple[int, int]] = []
+    banks: dict[int, list] = {}
     for i, t in enumerate(texts):
+        if t.kind == "concepts" and t.first_shot is not None and t.extra.get("bank"):
+            banks[t.first_shot - offset] = t.extra["bank"]
         if t.vector is not None and t.vector.shape[0] == dim:
             vecs[i] = t.vector
         weight[i] = KIND_WEIGHT.get(t.kind, 0.5) * (t.confidence if t.confidence is not None else 1.0)
@@ -73,7 +89,7 @@ def view_of(movie: Movie, offset: int, shots: list[Shot], texts: list[TextSegmen
     pair = np.asarray(pairs, np.int64).reshape(-1, 2)
     visuals = [s.visual for s in shots if s.visual is not None]
     visual = np.stack(visuals) if shots and len(visuals) == len(shots) else None
-    return MovieView(movie, offset, shots, texts, vecs, weight, pair[:, 0], pair[:, 1], visual)
+    return MovieView(movie, offset, shots, texts, vecs, weight, pair[:, 0], pair[:, 1], visual, banks)
 
 
 class ViewCache:

@@ -63,7 +63,7 @@ class TextLayer(Layer):
                 texts.append(TextSegment("concepts", "vision", shot.start, shot.end, concepts,
                                          extra={"labels": v.labels, "objects": v.objects, "vision": v.concepts,
                                                 "attributes": attrs, "tags": sorted(attribute_tags(attrs)),
-                                                "measured": v.attributes}))
+                                                "measured": v.attributes, "bank": [list(b) for b in v.bank]}))
             for r in v.ocr:
                 extra = {"time": r["time"], "box": r["box"], "score": r["score"]}
                 shown = respace(r["text"], words.segment, words.known) if words is not None else r["text"]

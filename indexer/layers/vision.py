@@ -16,7 +16,7 @@ EARLY_FACES = "faces.early"    # run.outputs key of the faces worker the vision 
 
 class VisionLayer(Layer):
     name = "vision"
-    version = "2"
+    version = "3"   # 3: the concept bank (label probabilities per shot)
     after = ("shots",)
 
     def inputs(self, run: MovieRun) -> tuple[object, ...]:
@@ -57,6 +57,7 @@ def vision_from_store(shots: list[Shot], texts: list[TextSegment]) -> list[ShotV
             v.labels = [tuple(x) for x in t.extra.get("labels", [])]
             v.objects = dict(t.extra.get("objects", {}))
             v.attributes = dict(t.extra.get("measured", {}))
+            v.bank = [(int(i), float(p)) for i, p in t.extra.get("bank", [])]
         elif t.kind == "ocr":
             v.ocr.append({"text": t.extra.get("read", t.text), **{k: t.extra.get(k) for k in ("score", "time", "box")}})
     return out

@@ -51,3 +51,17 @@ def test_shot_filter_keeps_only_shots_with_the_attribute(clips_library, cli):
     assert found and {c["movie_id"] for c in found} == {"carphone-pristine"}
     none = cli("search", "a man in a car shot:wide", "--json", library=clips_library).json()["results"]
     assert all(c["movie_id"] != "carphone-pristine" for c in none)
+
+
+def test_the_concept_bank_finds_what_the_top_labels_dropped(clips_library, cli):
+    """The classifier half-believes a moped on the bikes clip's third shot (about 0.06, under the
+    top label "streetcar"): the words of the shot do not say moped, its bank does, and a search
+    for one lands there, saying which classes scored it."""
+    shots = cli("shots", "bikes", "--json", library=clips_library).json()
+    concepts = next(t for t in shots[2]["texts"] if t["kind"] == "concepts")
+    assert "moped" not in concepts["text"].lower()
+    out = cli("search", "a moped", "--movie", "bikes", "--json", library=clips_library).json()
+    best = out["results"][0]
+    assert best["shots"] == [2, 2], best
+    bank = [w for w in best["why"] if w["modality"] == "bank"]
+    assert bank and "moped" in bank[0]["labels"] and bank[0]["score"] > 0.1, best["why"]

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from cinesearch.indexer.align import align_monotonic, lexical_similarity, scene_of_shots, span_to_shots
-from cinesearch.indexer.concepts import concepts_text, group_word, shot_labels, shot_objects
+from cinesearch.indexer.concepts import concepts_text, shot_labels, shot_objects
 from cinesearch.indexer.onscreen_text import Reading, dedupe, respace
 from cinesearch.indexer.story_text import script_units, split_sentences, synopsis_units
+from cinesearch.models.imagenet import group_word
 from cinesearch.models.speech import Word, sentence_segments
 from cinesearch.search.store.catalogue_rows import CatalogueRows
 from cinesearch.search.store.vectors import ArrayRows, IndexPolicy, VectorIndex
