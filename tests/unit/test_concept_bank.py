@@ -8,7 +8,7 @@ import pytest
 
 from cinesearch.indexer.concepts import ConceptParams, label_bank
 from cinesearch.models.imagenet import class_names
-from cinesearch.search.concept_bank import LabelSpace, bank_matrix, contributors, label_weights
+from cinesearch.search.concept_bank import FLOOR, LabelSpace, bank_matrix, bank_scores, contributors, label_weights
 
 
 def test_the_bank_keeps_what_the_top_labels_drop():
@@ -60,3 +60,13 @@ def test_class_names_carry_their_group_word_once():
     names = class_names(["tench, Tinca tinca"] + ["x"] * 150 + ["Chihuahua", "Japanese spaniel"])
     assert names[0] == "tench, Tinca tinca (fish)" and names[151] == "Chihuahua (dog)"
     assert names[5] == "x (fish)" and names[7] == names[100] == "x (bird)" and names[26] == "x"
+
+
+def test_bank_scores_are_on_a_cosine_scale_and_weak_ones_are_dropped():
+    bank = bank_matrix([[(0, 0.0625)], [(1, 0.21)], [(0, 0.25), (1, 0.25)]], 2)
+    moped_query = np.array([1.0, 0.0])          # all about class 0
+    half_named = np.array([0.0, 0.26])          # class 1 only half named (its weight after others)
+    assert bank_scores(bank, moped_query) == pytest.approx([0.25, 0.0, 0.5])
+    weak = bank_scores(bank, half_named)
+    assert weak[1] == 0.0 and np.sqrt(0.21) * 0.26 < FLOOR      # 0.12: noise, not evidence
+    assert weak[2] == 0.0 and bank_scores(bank, half_named, floor=0.0)[1] == pytest.approx(np.sqrt(0.21) * 0.26)
