@@ -125,7 +125,8 @@ def _preview_frames(results: list[dict]) -> dict[int, list[str]]:
 
 def _matches_modality(result: dict, modality: str) -> bool:
     return any(w.get("kind") == modality or w.get("modality") == modality
-               or (modality == "face" and w.get("modality") == "link") for w in result["why"])
+               or (modality == "face" and w.get("modality") == "link")
+               or (modality == "concepts" and w.get("modality") == "bank") for w in result["why"])
 
 
 def _render(answer: dict | None, error: str | None, status: int = 200, face_note: str | None = None,
