@@ -65,3 +65,14 @@ def test_the_concept_bank_finds_what_the_top_labels_dropped(clips_library, cli):
     assert best["shots"] == [2, 2], best
     bank = [w for w in best["why"] if w["modality"] == "bank"]
     assert bank and "moped" in bank[0]["labels"] and bank[0]["score"] > 0.1, best["why"]
+
+
+def test_the_search_page_says_which_classes_and_files_them_under_visual_labels(clips_library):
+    from cinesearch.web.app import create_app
+
+    client = create_app({"LIBRARY": str(clips_library), "TESTING": True}).test_client()
+    page = client.get("/", query_string={"q": "a moped", "movie": "bikes", "kind": "concepts"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "classified as moped" in html
+    assert "classified as" not in client.get("/", query_string={"q": "a moped", "kind": "ocr"}).get_data(as_text=True)
