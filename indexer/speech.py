@@ -32,13 +32,17 @@ class _Speech:
         self.decode_lang: str | None = None
         self.unavailable = False
 
-    def ready(self, audio, offset: float, regions: list[tuple[float, float]] | None) -> Transcriber | None:
-        """The transcriber for this film, chosen at its first speech (`regions`: the speech to be
-        transcribed; None: all the chunk's voiced audio, found here only if detection needs it)."""
+    @property
+    def detecting(self) -> bool:
+        """Whether the language is still to be detected, at the first speech heard."""
+        return self.how is None and self.transcriber is None and not self.unavailable
+
+    def ready(self, audio, offset: float, regions: list[tuple[float, float]]) -> Transcriber | None:
+        """The transcriber for this film, chosen at its first speech (`regions`: the speech heard in
+        this chunk, which language detection listens to)."""
         if self.transcriber is not None or self.unavailable:
             return self.transcriber
         if self.how is None:
-            regions = regions if regions is not None else voiced(audio, offset)
             detector = models.transcriber(MULTILINGUAL, self.beam_size)
             if detector is None:
                 notice_once("speech:language", f"{self.video.name}: the audio's language is untagged and "
@@ -61,11 +65,18 @@ def transcribe(video: Path, model: str, beam_size: int, stream: StreamFact | Non
     out = []
     for offset, audio in audio_chunks(video, stream=stream.index if stream else None):
         regions = None
+        heard: list[tuple[float, float]] = []
         if covered:   # the voiced regions no cue covers (with no subtitles, the pipeline's own VAD)
-            regions = uncovered(voiced(audio, offset), covered)
+            regions = heard = uncovered(voiced(audio, offset), covered)
             if not regions:
                 continue
-        transcriber = speech.ready(audio, offset, regions)
+        elif speech.detecting:
+            # the language is guessed from the first speech: a chunk of music, effects or silence
+            # has none, so it loads no model and guesses no language from nothing
+            heard = voiced(audio, offset)
+            if not heard:
+                continue
+        transcriber = speech.ready(audio, offset, heard)
         if transcriber is None:
             return None
         out += transcriber.transcribe(audio, offset, speech.decode_lang, regions)

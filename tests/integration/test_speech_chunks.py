@@ -22,3 +22,14 @@ def test_chunks_are_the_whole_audio_in_order(media):
         assert offset == done / RATE
         done += len(chunk)
     assert all(12 * RATE <= len(c) <= 18 * RATE for _, c in small[:-1])
+
+
+def test_a_film_without_speech_loads_no_speech_model(media, monkeypatch):
+    """The trailer's untagged audio is music and effects: the VAD hears no speech, so no language
+    is guessed from it and no Whisper model is loaded (it used to detect a language on silence)."""
+    from cinesearch.indexer import speech
+
+    asked: list[str] = []
+    monkeypatch.setattr(speech.models, "transcriber", lambda name, beam: asked.append(name))
+    assert speech.transcribe(media("trailer_bbb.mp4"), "tiny.en", 1) == []
+    assert asked == []
