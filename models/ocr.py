@@ -2,7 +2,9 @@
 
 The detector is told to *shrink* to at most 736 px on the long side rather than grow the short side
 to 736 (its default), which makes a 288-px keyframe cost 30-60 ms instead of 220 ms with the same
-strings read (measured on burned-in captions).
+strings read (measured on burned-in captions). ONNX Runtime's memory arena, which RapidOCR turns
+off, is turned back on: the same strings 8 % faster (a page of credits 0.82 s instead of 0.89 s), and
+a lower peak RSS than allocating every activation anew.
 
 It runs on `model_threads()` cores (one on a 2-core machine, beside the classifier and detector),
 and on CUDA when the device choice says so and onnxruntime has the CUDA provider."""
@@ -27,10 +29,12 @@ class TextBox:
 
 
 def ocr_params(threads: int, cuda: bool) -> dict[str, object]:
-    """RapidOCR's settings: shrink-only detection (see above), `threads` cores, CUDA when asked."""
+    """RapidOCR's settings: shrink-only detection (see above), `threads` cores, the memory arena,
+    CUDA when asked."""
     return {"Det.limit_type": "max", "Det.limit_side_len": 736, "Global.log_level": "error",
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
             "EngineConfig.onnxruntime.use_cuda": cuda}
 
 
