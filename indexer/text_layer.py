@@ -52,6 +52,27 @@ def dialogue_gaps(texts: Sequence[TextSegment]) -> list[int]:
     return sorted(gaps)
 
 
+PAGE_LINES = 3   # a shot showing this many lines of text at once is a page (credits, a text card)
+
+
+def text_lines(boxes: Sequence[Sequence[float]]) -> int:
+    """How many rows of text the OCR boxes (x0, y0, x1, y1, fractions of the frame) stand in:
+    boxes side by side on one row (words a recogniser read apart) count once."""
+    rows: list[float] = []
+    for box in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
+        centre, height = (box[1] + box[3]) / 2, box[3] - box[1]
+        if not rows or centre - rows[-1] > height / 2:
+            rows.append(centre)
+    return len(rows)
+
+
+def page_gaps(lines: Sequence[int], min_lines: int = PAGE_LINES) -> list[int]:
+    """Shot gaps between two pages of text (scene continuity cue): a roll of credits or a run of
+    text cards is one block however its pages look, while one or two lines (subtitles burned in,
+    a caption) say nothing of where a scene ends."""
+    return [i for i in range(len(lines) - 1) if lines[i] >= min_lines and lines[i + 1] >= min_lines]
+
+
 def scene_texts(texts: Sequence[TextSegment], scenes: Sequence[Scene], n_shots: int) -> list[str]:
     """Each scene's timed text and concepts, joined: what untimed text is compared with."""
     shot_scene = scene_of_shots([(s.first_shot, s.last_shot) for s in scenes])

@@ -17,7 +17,15 @@ from cinesearch.indexer.layers.shots import ShotLayer
 from cinesearch.indexer.onscreen_text import respace
 from cinesearch.indexer.scenes import group_scenes
 from cinesearch.indexer.story_text import script_units, split_sentences, synopsis_units
-from cinesearch.indexer.text_layer import align_untimed, attach_timed, dialogue_gaps, embed_texts, scene_texts
+from cinesearch.indexer.text_layer import (
+    align_untimed,
+    attach_timed,
+    dialogue_gaps,
+    embed_texts,
+    page_gaps,
+    scene_texts,
+    text_lines,
+)
 from cinesearch.indexer.understand import ShotVision
 from cinesearch.search.store import Scene, Shot, TextSegment
 
@@ -75,7 +83,9 @@ class TextLayer(Layer):
         colour = run.outputs["shots"].colour
         cues = [np.asarray(colour, np.float32)] if len(colour) == len(shots) and len({len(c) for c in colour}) == 1 \
             else []
-        scene_ranges = group_scenes(feats, run.profile.scenes, joined=dialogue_gaps(texts),
+        lines = [text_lines([r["box"] for r in v.ocr if r.get("box")]) for v in vision]
+        joined = sorted({*dialogue_gaps(texts), *page_gaps(lines)})
+        scene_ranges = group_scenes(feats, run.profile.scenes, joined=joined,
                                     times=[(s.start, s.end) for s in shots], cues=cues)
         scenes = [Scene(j, shots[a].start, shots[b].end, a, b) for j, (a, b) in enumerate(scene_ranges)]
         embed = models.text_embedder()

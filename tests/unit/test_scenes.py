@@ -115,3 +115,30 @@ def test_the_timed_window_always_holds_the_shots_beside_the_gap():
     times = [(0.0, 60.0), (60.0, 120.0), (120.0, 180.0)]   # shots longer than the window
     timed = timed_similarity(feats, times, 10.0)
     assert timed.shape == (2,) and timed[0] > 0.99 and timed[1] < 0.5
+
+
+def test_text_lines_count_rows_not_boxes():
+    from cinesearch.indexer.text_layer import text_lines
+
+    # a credits page as RapidOCR boxes it on Big Buck Bunny: a heading, then names, two per row
+    page = [(0.30, 0.20, 0.70, 0.25), (0.10, 0.30, 0.45, 0.35), (0.55, 0.30, 0.90, 0.35),
+            (0.10, 0.40, 0.45, 0.45), (0.55, 0.41, 0.90, 0.46)]
+    assert text_lines(page) == 3
+    assert text_lines([(0.2, 0.85, 0.5, 0.92), (0.52, 0.85, 0.8, 0.92)]) == 1   # one subtitle, read as two boxes
+    assert text_lines([]) == 0
+
+
+def test_a_roll_of_credits_is_one_block_and_subtitles_cut_nothing():
+    from cinesearch.indexer.text_layer import page_gaps
+
+    # shots 3-6 are pages of credits; shot 1 has a two-line subtitle
+    assert page_gaps([0, 2, 0, 5, 14, 9, 3, 0]) == [3, 4, 5]
+    assert page_gaps([2, 2, 2, 1]) == []
+    # a page next to a subtitle is not a run of pages
+    assert page_gaps([3, 2, 3]) == []
+    # joined gaps are never scene boundaries, even where the pages look nothing alike
+    feats = np.stack([_feat(0, seed=1), _feat(0, seed=2), _feat(1), _feat(2), _feat(3), _feat(0, seed=3)])
+    times = [(i * 10.0, i * 10.0 + 10.0) for i in range(6)]
+    assert group_scenes(feats, SceneParams(), times=times) == [(0, 1), (2, 2), (3, 3), (4, 4), (5, 5)]
+    held = group_scenes(feats, SceneParams(), joined=page_gaps([0, 0, 4, 6, 5, 0]), times=times)
+    assert held == [(0, 1), (2, 4), (5, 5)]   # the roll starts and ends a scene, and is one
