@@ -116,6 +116,9 @@ def main() -> int:
     store = open_store(library)
     movie_id = _slug(truth["film"])
     scenes = store.get_scenes(movie_id)
+    if not scenes:
+        print(f"{truth['film']} is not in {library}: index it there, or run without --reuse", file=sys.stderr)
+        return 2
     found = [s.start for s in scenes[1:]]
     true_b = [s["start"] for s in truth["scenes"][1:]]
     prf = boundary_prf(found, true_b, truth["scene_tolerance_s"])
@@ -143,6 +146,9 @@ def main() -> int:
 
     for name, cuts in clips.items():
         shots = store.get_shots(_slug(name))
+        if not shots:   # --reuse of a library without this clip: no figure, rather than a false 0
+            print(f"shots {name}: not in {library} (index it there, or run without --reuse)")
+            continue
         ours = boundary_prf([s.start for s in shots[1:]], cuts, SHOT_TOLERANCE)
         theirs = boundary_prf(_pyscenedetect_cuts(media(name)), cuts, SHOT_TOLERANCE)
         print(f"shots {name}: cinesearch {ours.line()} | PySceneDetect content {theirs.line()}")

@@ -8,4 +8,4 @@ which live here. See docs/design.md.
 
 from __future__ import annotations
 
-__version__ = "0.8.0"
+__version__ = "0.9.0"

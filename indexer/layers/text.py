@@ -39,7 +39,7 @@ class TextOutput:
 
 class TextLayer(Layer):
     name = "text"
-    version = "5"
+    version = "6"   # 6: pages of text side by side are one block when scenes are grouped
     after = ("shots", "vision", "clip", "speech", "faces")
     checkpointed = False
 
