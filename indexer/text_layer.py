@@ -55,11 +55,17 @@ def dialogue_gaps(texts: Sequence[TextSegment]) -> list[int]:
 PAGE_LINES = 3   # a shot showing this many lines of text at once is a page (credits, a text card)
 
 
-def text_lines(boxes: Sequence[Sequence[float]]) -> int:
-    """How many rows of text the OCR boxes (x0, y0, x1, y1, fractions of the frame) stand in:
-    boxes side by side on one row (words a recogniser read apart) count once."""
+PAGE_BAND = (0.15, 0.85)   # where a page's rows lie: not the bands of subtitles, tickers and logos
+
+
+def text_lines(boxes: Sequence[Sequence[float]], band: tuple[float, float] = PAGE_BAND) -> int:
+    """How many rows of text the OCR boxes (x0, y0, x1, y1, fractions of the frame) stand in
+    inside `band` of the frame's height: boxes side by side on one row (words a recogniser read
+    apart) count once, and the top and bottom bands (a news ticker, a channel logo, two lines of
+    subtitles) not at all, so a broadcast's furniture never makes a page."""
     rows: list[float] = []
-    for box in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
+    inside = [b for b in boxes if band[0] <= (b[1] + b[3]) / 2 <= band[1]]
+    for box in sorted(inside, key=lambda b: (b[1] + b[3]) / 2):
         centre, height = (box[1] + box[3]) / 2, box[3] - box[1]
         if not rows or centre - rows[-1] > height / 2:
             rows.append(centre)

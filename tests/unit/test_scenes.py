@@ -124,8 +124,11 @@ def test_text_lines_count_rows_not_boxes():
     page = [(0.30, 0.20, 0.70, 0.25), (0.10, 0.30, 0.45, 0.35), (0.55, 0.30, 0.90, 0.35),
             (0.10, 0.40, 0.45, 0.45), (0.55, 0.41, 0.90, 0.46)]
     assert text_lines(page) == 3
-    assert text_lines([(0.2, 0.85, 0.5, 0.92), (0.52, 0.85, 0.8, 0.92)]) == 1   # one subtitle, read as two boxes
+    assert text_lines([(0.2, 0.47, 0.5, 0.53), (0.52, 0.47, 0.8, 0.53)]) == 1   # one caption, read as two boxes
+    assert text_lines([(0.2, 0.86, 0.5, 0.92), (0.52, 0.86, 0.8, 0.92)]) == 0   # a subtitle, in its band
     assert text_lines([]) == 0
+    # a broadcast's furniture: a channel logo, a lower third, a ticker; none of it is a page
+    assert text_lines([(0.85, 0.03, 0.97, 0.08), (0.05, 0.86, 0.6, 0.9), (0.0, 0.93, 1.0, 0.97)]) == 0
 
 
 def test_a_roll_of_credits_is_one_block_and_subtitles_cut_nothing():
