@@ -48,6 +48,12 @@ class VisionPlan:
     classify_keyframes: tuple[int, ...] = (0, 1, 2)
     detect_keyframes: tuple[int, ...] = (1,)
     ocr_keyframes: tuple[int, ...] = (1,)
+    # the opening titles: in the first 5 % of a film (at most 3 minutes) a shot whose planned
+    # keyframes show no text is read on its others, since titles fade in and out over footage
+    opening: tuple[float, float] = (0.05, 180.0)
+
+    def opening_end(self, duration: float) -> float:
+        return min(self.opening[0] * duration, self.opening[1])
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -65,14 +71,17 @@ def vision_models() -> tuple[object | None, object | None, object | None]:
     return models.classifier(), models.detector(), models.ocr_reader()
 
 
-def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int, ...]) -> list[dict]:
+def _read_text(reader, images: list[tuple[float, np.ndarray]], wanted: tuple[int, ...],
+               opening: bool = False) -> list[dict]:
     """Read the planned keyframes; where they show a title or a caption (a few lines), read the
     shot's other keyframes too and keep each region's clearest reading (a title fading in or out is
     whole on one of them). Shots without text, most of a film, cost one reading; so do pages of
-    credits (many lines, which do not fade word by word and cost most to read)."""
+    credits (many lines, which do not fade word by word and cost most to read). In the film's
+    opening (`opening`) a shot without text on its planned keyframes is read on the others too:
+    an opening title may fade in after the middle of its shot."""
     picked = _pick(images, wanted)
     readings = [Reading(b.text, b.score, t, b.box) for t, img in picked for b in reader(img)]
-    if 0 < len(readings) <= TITLE_LINES * len(picked):
+    if 0 < len(readings) <= TITLE_LINES * len(picked) or (opening and not readings):
         seen = {id(img) for _, img in picked}
         readings += [Reading(b.text, b.score, t, b.box) for t, img in images if id(img) not in seen
                      for b in reader(img)]
@@ -111,8 +120,9 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
                progress: Callable[[int], None] | None = None,
                on_shot: Callable[[int, ShotVision], None] | None = None,
                motion: Sequence[Sequence[MotionStep]] | None = None,
-               workers: int = STREAMS) -> list[ShotVision]:
-    """keyframes: per shot, (time, JPEG path) of each keyframe.
+               workers: int = STREAMS, duration: float = 0.0) -> list[ShotVision]:
+    """keyframes: per shot, (time, JPEG path) of each keyframe; `duration`: the film's, which
+    places its opening (`VisionPlan.opening`).
 
     Each shot is two tasks, seeing (classifier, detector) and reading (OCR), run by `workers`
     threads over a window of shots, so both cores stay busy whichever model a film leans on (a
@@ -139,7 +149,9 @@ def run_vision(keyframes: Sequence[Sequence[tuple[float, Path]]], plan: VisionPl
                 images = [(t, load_rgb(p)) for t, p in kfs]
                 steps = motion[i] if motion is not None and i < len(motion) else None
                 # reading first: a shot's OCR is the longer task, so it starts before its seeing
-                read = pool.submit(_read_text, reader, images, plan.ocr_keyframes) if reader is not None else None
+                opening = bool(kfs) and kfs[0][0] < plan.opening_end(duration)
+                read = pool.submit(_read_text, reader, images, plan.ocr_keyframes, opening) \
+                    if reader is not None else None
                 window.append((pool.submit(_see, classifier, detector, images, plan, steps), read))
                 while len(window) > 2 * max(1, workers) + 2:
                     finish_oldest()

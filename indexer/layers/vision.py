@@ -16,7 +16,7 @@ EARLY_FACES = "faces.early"    # run.outputs key of the faces worker the vision 
 
 class VisionLayer(Layer):
     name = "vision"
-    version = "3"   # 3: the concept bank (label probabilities per shot)
+    version = "4"   # 3: the concept bank (label probabilities per shot); 4: the opening read whole
     after = ("shots",)
 
     def inputs(self, run: MovieRun) -> tuple[object, ...]:
@@ -32,7 +32,7 @@ class VisionLayer(Layer):
         offer = (lambda i, v: early.offer(i, "person" in v.objects)) if early is not None else None
         try:
             return run_vision(layer.keyframe_files(run.staging), run.profile.vision, bar.update, offer,
-                              motion=layer.shot_motion())
+                              motion=layer.shot_motion(), duration=run.info.duration)
         finally:
             bar.close()
 

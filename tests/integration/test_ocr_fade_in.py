@@ -48,3 +48,39 @@ def test_a_fading_in_title_is_read_whole(tmp_path, cli):
     assert len(shots) == 1
     ocr = [t["text"] for t in shots[0]["texts"] if t["kind"] == "ocr"]
     assert ocr == [TITLE], ocr
+
+
+def _frames_at(film: Path, times: list[float], size: tuple[int, int]) -> list[tuple[float, np.ndarray]]:
+    """The frames showing at `times` (seconds), area-scaled to `size` as keyframes are."""
+    import av
+
+    out: list[tuple[float, np.ndarray]] = []
+    with av.open(str(film)) as container:
+        stream = container.streams.video[0]
+        container.seek(int((times[0] - 1.0) / stream.time_base), stream=stream)
+        wanted = list(times)
+        for frame in container.decode(stream):
+            if frame.time is not None and wanted and frame.time >= wanted[0]:
+                out.append((wanted.pop(0), frame.to_ndarray(width=size[0], height=size[1], format="rgb24",
+                                                             interpolation="AREA")))
+            if not wanted:
+                break
+    return out
+
+
+def test_an_opening_title_shown_only_late_in_its_shot_is_read(media):
+    """Big Buck Bunny's 'The Peach Open Movie Project presents' fades in over the bird's shot
+    (15.8-23.0 s) after its middle keyframe: the middle one alone reads nothing, and a shot in a
+    film's opening is then read on its other keyframes too (at 25/50/75 % of the shot)."""
+    from cinesearch import models
+    from cinesearch.indexer.understand import VisionPlan, _read_text
+
+    reader = models.ocr_reader()
+    assert reader is not None
+    images = _frames_at(media("bbb.mp4"), [17.6, 19.4, 21.25], (512, 288))
+    assert len(images) == 3
+    plan = VisionPlan()
+    assert _read_text(reader, images, plan.ocr_keyframes) == []
+    assert plan.opening_end(596.5) > 19.4 >= plan.opening_end(60.0)   # a minute-long film: its first 3 s
+    read = " ".join(r["text"] for r in _read_text(reader, images, plan.ocr_keyframes, opening=True)).upper()
+    assert "PEACH OPEN MOVIE PROJECT" in read and "PRESENTS" in read
